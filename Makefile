@@ -1,0 +1,43 @@
+# Kudos — the two commands that matter are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app
+
+.PHONY: run test check bench deps-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+## Start the tool in demo mode on http://127.0.0.1:5000 (SQLite, demo login, demo data).
+run: $(VENV)/.runtime
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app seed-demo --if-empty
+	KUDOS_DEMO=1 $(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+
+## Install everything the tests need (system packages included) and run the whole suite.
+test: $(VENV)/.dev
+	scripts/install-test-deps.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Lint and type-check.
+check: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+## Run every benchmark under bench/; each ends with a `RESULT <name> key=value …` line.
+bench: $(VENV)/.dev
+	scripts/install-test-deps.sh
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .cache test-output
