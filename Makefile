@@ -19,10 +19,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 ## Start the tool in demo mode on http://127.0.0.1:5000 (SQLite, demo login, demo data).
+run: export TOOL_ENVIRONMENT ?= development
 run: $(VENV)/.runtime
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app seed-demo --if-empty
-	KUDOS_DEMO=1 $(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
 
 ## Install everything the tests need (system packages included) and run the whole suite.
 test: $(VENV)/.dev

@@ -14,3 +14,24 @@ def need(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI but is not available", pytrace=False)
     pytest.skip(f"{what} is not available")
+
+
+TEST_WIKIS = {
+    "enwiki": {"api_url": "https://en.wikipedia.org/w/api.php", "language": "en", "name": "English Wikipedia"},
+    "orwiki": {"api_url": "https://or.wikipedia.org/w/api.php", "language": "or", "name": "Odia Wikipedia"},
+}
+
+
+def make_config(**overrides: object):  # type: ignore[no-untyped-def]
+    """A development configuration that ignores the machine's config.yaml and TOOL_ variables."""
+    from kudos.config import load_config
+
+    values: dict[str, object] = {
+        "environment": "development",
+        "secret_key": "test-secret-key-0123456789",
+        "wikis": TEST_WIKIS,
+        "database_url": "sqlite://",
+        "channels": {"mastodon": {"type": "mastodon"}, "matrix": {"type": "matrix"}},
+    }
+    values.update(overrides)
+    return load_config(path="/dev/null", environ={}, overrides=values)

@@ -1,0 +1,44 @@
+"""The award catalogue per wiki (DESIGN §4): which barnstars a nomination may carry."""
+
+from dataclasses import dataclass
+
+from kudos.config import Config
+from kudos.errors import DomainError
+
+
+@dataclass(frozen=True)
+class Award:
+    id: str
+    name: str
+    image: str  # a file on Wikimedia Commons, without the File: prefix
+    template: str | None = None  # a wiki template to subst:, where the wiki has one
+
+    @property
+    def image_url(self) -> str:
+        return "https://commons.wikimedia.org/wiki/Special:FilePath/" + self.image.replace(" ", "_")
+
+
+# Self-contained barnstars that work on every wiki: the images are on Commons.
+DEFAULT_AWARDS = (
+    Award("barnstar", "The Original Barnstar", "Original Barnstar Hires.png"),
+    Award("teamwork", "The Teamwork Barnstar", "Teamwork Barnstar Hires.png"),
+    Award("diligence", "The Barnstar of Diligence", "Barnstar of Diligence Hires.png"),
+)
+
+
+def catalogue(config: Config, wiki: str) -> tuple[Award, ...]:
+    configured = config.section("awards").get(wiki)
+    if not configured:
+        return DEFAULT_AWARDS
+    return tuple(
+        Award(id=str(a["id"]), name=str(a.get("name", a["id"])), image=str(a.get("image", DEFAULT_AWARDS[0].image)),
+              template=a.get("template"))
+        for a in configured
+    )
+
+
+def find_award(config: Config, wiki: str, award_id: str) -> Award:
+    for award in catalogue(config, wiki):
+        if award.id == award_id:
+            return award
+    raise DomainError(f"The award “{award_id}” is not in the catalogue of {config.wiki(wiki).name}.")

@@ -1,0 +1,114 @@
+"""Campaigns: the wiki's standing community campaign, events and workshops, and their organizers."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kudos import audit
+from kudos.config import BUILTIN_CHANNELS, Config
+from kudos.errors import DomainError, NotFound
+from kudos.models import Campaign, CampaignKind, CampaignMember, MemberRole
+from kudos.names import canonical_username
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def community_slug(wiki: str) -> str:
+    return f"{wiki}-community"
+
+
+def get(session: Session, slug: str) -> Campaign:
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        raise NotFound(f"There is no campaign “{slug}”.")
+    return campaign
+
+
+def create(
+    session: Session,
+    config: Config,
+    *,
+    slug: str,
+    name: str,
+    wiki: str,
+    actor: str,
+    kind: CampaignKind = CampaignKind.event,
+    starts: datetime | None = None,
+    ends: datetime | None = None,
+    channels: list[str] | None = None,
+    organizers: list[str] | None = None,
+    default_award: str | None = None,
+    min_editcount: int | None = None,
+    description: str = "",
+) -> Campaign:
+    if not _SLUG.match(slug):
+        raise DomainError("A campaign's short name may hold only lower-case letters, digits and hyphens, "
+                          "and must start with a letter or digit.")
+    if wiki not in config.wikis:
+        raise DomainError(f"The wiki “{wiki}” is not configured; choose one of {', '.join(sorted(config.wikis))}.")
+    if not name.strip():
+        raise DomainError("Give the campaign a name.")
+    if starts and ends and ends < starts:
+        raise DomainError("The campaign cannot end before it starts.")
+    for channel in channels or []:
+        if channel not in config.channels and channel not in BUILTIN_CHANNELS:
+            raise DomainError(f"The channel “{channel}” is not configured.")
+    if min_editcount is not None and min_editcount < 0:
+        raise DomainError("The minimum edit count cannot be negative.")
+    if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
+        raise DomainError(f"A campaign called “{slug}” already exists.")
+    campaign = Campaign(
+        slug=slug, name=name.strip(), wiki=wiki, kind=kind, starts=starts, ends=ends,
+        channels=[c for c in channels or [] if c not in BUILTIN_CHANNELS], default_award=default_award,
+        min_editcount=min_editcount, language=config.wiki(wiki).language, created_by=canonical_username(actor),
+        description=description,
+    )
+    session.add(campaign)
+    session.flush()
+    audit.record(session, actor, "campaign.create", campaign, slug=slug, wiki=wiki, kind=kind.value)
+    for organizer in organizers or []:
+        add_member(session, campaign, organizer, MemberRole.organizer, actor)
+    return campaign
+
+
+def ensure_community_campaigns(session: Session, config: Config, actor: str = "Kudos") -> list[Campaign]:
+    """Every configured wiki has a standing community campaign; create the ones that are missing."""
+    created = []
+    for wiki in config.wikis.values():
+        slug = community_slug(wiki.id)
+        if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is None:
+            created.append(create(session, config, slug=slug, name=f"{wiki.name} community", wiki=wiki.id,
+                                  actor=actor, kind=CampaignKind.community))
+    return created
+
+
+def add_member(session: Session, campaign: Campaign, username: str, role: MemberRole, actor: str) -> bool:
+    """Add an organizer or trusted nominator; False when they already had that role."""
+    username = canonical_username(username)
+    if not username:
+        raise DomainError("Give the user name to add.")
+    if username in campaign.usernames(role):
+        return False
+    campaign.members.append(CampaignMember(username=username, role=role, added_by=canonical_username(actor)))
+    audit.record(session, actor, f"campaign.{role.value}.add", campaign, username=username)
+    session.flush()
+    return True
+
+
+def sync_from_config(session: Session, config: Config, actor: str = "Kudos") -> list[str]:
+    """Create the campaigns declared in configuration and add their organizers; returns what changed."""
+    changes = []
+    for spec in config.campaigns:
+        existing = session.scalar(select(Campaign).where(Campaign.slug == spec.slug))
+        if existing is None:
+            existing = create(session, config, slug=spec.slug, name=spec.name, wiki=spec.wiki, actor=actor,
+                              kind=CampaignKind(spec.kind), channels=list(spec.channels))
+            changes.append(f"created {spec.slug}")
+        for organizer in spec.organizers:
+            if add_member(session, existing, organizer, MemberRole.organizer, actor):
+                changes.append(f"{organizer} organizes {spec.slug}")
+    return changes

@@ -1,0 +1,374 @@
+"""Configuration: a YAML file plus `TOOL_`-prefixed environment variables, validated once at start-up.
+
+Toolforge passes secrets as environment variables (`toolforge envvars`), which cannot hold nested
+YAML, so `TOOL_OAUTH__CONSUMER_KEY` sets `oauth.consumer_key`. Every problem is reported as one
+sentence that names the key, and the process stops.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from kudos.errors import ConfigError
+from kudos.names import canonical_username
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+ENV_PREFIX = "TOOL_"
+DEFAULT_OAUTH_URI = "https://meta.wikimedia.org/w/index.php"
+BUILTIN_CHANNELS = ("talkpage", "wall")
+SOCIAL_TYPES = ("mastodon", "bluesky", "telegram", "matrix", "discord", "slack", "zulip")
+_WIKI_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+# A development instance with nothing configured still has two wikis to nominate on.
+DEMO_WIKIS: dict[str, dict[str, str]] = {
+    "enwiki": {"api_url": "https://en.wikipedia.org/w/api.php", "language": "en", "name": "English Wikipedia"},
+    "orwiki": {"api_url": "https://or.wikipedia.org/w/api.php", "language": "or", "name": "Odia Wikipedia"},
+}
+
+
+@dataclass(frozen=True)
+class Wiki:
+    id: str
+    api_url: str
+    language: str
+    name: str
+
+    @property
+    def index_url(self) -> str:
+        return self.api_url.rsplit("/", 1)[0] + "/index.php"
+
+
+@dataclass(frozen=True)
+class OAuthSettings:
+    mw_uri: str = DEFAULT_OAUTH_URI
+    consumer_key: str = ""
+    consumer_secret: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.consumer_key and self.consumer_secret)
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """A campaign declared in configuration; `flask campaign sync` writes it to the database."""
+
+    slug: str
+    name: str
+    wiki: str
+    kind: str = "event"
+    organizers: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    environment: str
+    database_url: str
+    secret_key: str
+    dev_login: bool
+    admins: frozenset[str]
+    wikis: dict[str, Wiki]
+    oauth: OAuthSettings
+    tool_url: str
+    contact: str
+    read_only_reason: str
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    campaigns: tuple[CampaignSpec, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def user_agent(self) -> str:
+        return f"Kudos/0.1 ({self.tool_url}; {self.contact})"
+
+    def wiki(self, wiki_id: str) -> Wiki:
+        try:
+            return self.wikis[wiki_id]
+        except KeyError:
+            raise ConfigError(f"The wiki “{wiki_id}” is not configured; add it under “wikis”.") from None
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A free-form section (bot, delivery, awards …) that a later part of the tool validates itself."""
+        value = self.raw.get(name) or {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"The configuration key “{name}” must be a mapping.")
+        return value
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Read the YAML file (if any), apply environment overrides, then validate."""
+    environ = os.environ if environ is None else environ
+    file_path = Path(path or environ.get("KUDOS_CONFIG") or PROJECT_ROOT / "config.yaml")
+    data: dict[str, Any] = {}
+    if file_path.exists():
+        data = _read_yaml(file_path)
+    elif path is not None or "KUDOS_CONFIG" in environ:
+        raise ConfigError(f"The configuration file {file_path} does not exist.")
+    _apply_environment(data, environ)
+    if not data.get("database_url") and environ.get("TOOL_TOOLSDB_USER") and environ.get("TOOL_TOOLSDB_PASSWORD"):
+        data["database_url"] = toolsdb_url(environ["TOOL_TOOLSDB_USER"], environ["TOOL_TOOLSDB_PASSWORD"])
+    for key, value in (overrides or {}).items():
+        data[key] = value
+    return _validate(data)
+
+
+def load_config_or_exit() -> Config:
+    """For entry points: a bad configuration stops the process with its one sentence, not a traceback."""
+    try:
+        return load_config()
+    except ConfigError as error:
+        print(f"Kudos cannot start: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _read_yaml(file_path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(file_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        where = ""
+        mark = getattr(error, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        raise ConfigError(f"The configuration file {file_path} is not valid YAML{where}.") from None
+    except OSError as error:
+        raise ConfigError(f"The configuration file {file_path} cannot be read: {error.strerror}.") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"The configuration file {file_path} must hold a mapping of keys to values.")
+    return loaded
+
+
+def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    # Toolforge itself sets TOOL_DATA_DIR and the ToolsDB credentials; those are not our keys.
+    ignored = {"TOOL_DATA_DIR", "TOOL_TOOLSDB_USER", "TOOL_TOOLSDB_PASSWORD"}
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or name in ignored:
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX):].split("__") if part]
+        if not path:
+            continue
+        target = data
+        for part in path[:-1]:
+            child = target.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                target[part] = child
+            target = child
+        target[path[-1]] = _env_value(environ[name])
+
+
+def _env_value(text: str) -> Any:
+    """Environment values are YAML scalars or flow collections: `true`, `5`, `[Alice, Bob]`."""
+    try:
+        return yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        return text
+
+
+def _validate(data: dict[str, Any]) -> Config:
+    known = {
+        "environment", "database_url", "secret_key", "dev_login", "admins", "wikis", "oauth", "tool_url",
+        "contact", "read_only_reason", "channels", "campaigns", "bot", "delivery", "awards", "ratelimit",
+        "consent", "retention_days", "redis_url",
+    }
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"The configuration key “{unknown[0]}” is not known; see config.example.yaml.")
+
+    environment = _string(data, "environment", "production")
+    if environment not in ("production", "development"):
+        raise ConfigError("The configuration key “environment” must be “production” or “development”.")
+    production = environment == "production"
+
+    oauth = _oauth(data.get("oauth"))
+    dev_login = _bool(data, "dev_login", default=not production and not oauth.configured)
+    if production and dev_login:
+        raise ConfigError("The configuration key “dev_login” must be false in production: the demo login "
+                          "lets anyone sign in as anyone.")
+    secret_key = _string(data, "secret_key", "")
+    if not secret_key:
+        if production:
+            raise ConfigError("The configuration key “secret_key” is missing; production needs a long random "
+                              "secret (set TOOL_SECRET_KEY).")
+        secret_key = _development_secret()
+    elif production and len(secret_key) < 16:
+        raise ConfigError("The configuration key “secret_key” is too short; use at least 16 random characters.")
+
+    wikis = _wikis(data.get("wikis"), production)
+    channels = _channels(data.get("channels"))
+    campaigns = _campaigns(data.get("campaigns"), wikis, channels)
+    admins = data.get("admins") or []
+    if isinstance(admins, str):
+        admins = [admins]
+    if not isinstance(admins, list) or not all(isinstance(a, str) for a in admins):
+        raise ConfigError("The configuration key “admins” must be a list of user names.")
+
+    return Config(
+        environment=environment,
+        database_url=_database_url(data),
+        secret_key=secret_key,
+        dev_login=dev_login,
+        admins=frozenset(canonical_username(a) for a in admins if a.strip()),
+        wikis=wikis,
+        oauth=oauth,
+        tool_url=_string(data, "tool_url", "https://kudos.toolforge.org").rstrip("/"),
+        contact=_string(data, "contact", "https://kudos.toolforge.org/"),
+        read_only_reason=_string(data, "read_only_reason", ""),
+        channels=channels,
+        campaigns=campaigns,
+        raw=data,
+    )
+
+
+def _string(data: Mapping[str, Any], key: str, default: str, where: str = "") -> str:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ConfigError(f"The configuration key “{where}{key}” must be text.")
+    return str(value)
+
+
+def _bool(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ConfigError(f"The configuration key “{key}” must be true or false.")
+    return value
+
+
+def _oauth(value: Any) -> OAuthSettings:
+    if value is None:
+        return OAuthSettings()
+    if not isinstance(value, dict):
+        raise ConfigError("The configuration key “oauth” must be a mapping with mw_uri, consumer_key and "
+                          "consumer_secret.")
+    return OAuthSettings(
+        mw_uri=_string(value, "mw_uri", DEFAULT_OAUTH_URI, "oauth."),
+        consumer_key=_string(value, "consumer_key", "", "oauth."),
+        consumer_secret=_string(value, "consumer_secret", "", "oauth."),
+    )
+
+
+def _database_url(data: Mapping[str, Any]) -> str:
+    url = _string(data, "database_url", "")
+    if url:
+        if not url.startswith(("sqlite:", "mysql+pymysql:", "mariadb+pymysql:")):
+            raise ConfigError("The configuration key “database_url” must start with sqlite: or mysql+pymysql:.")
+        return url
+    return f"sqlite:///{INSTANCE_DIR / 'kudos.sqlite'}"
+
+
+def toolsdb_url(user: str, password: str) -> str:
+    """ToolsDB names a tool's databases `<user>__<name>`; utf8mb4 so every script fits."""
+    return (f"mysql+pymysql://{quote(user)}:{quote(password)}@tools.db.svc.wikimedia.cloud/"
+            f"{quote(user)}__kudos?charset=utf8mb4")
+
+
+def _development_secret() -> str:
+    """A development secret that survives restarts, so demo sessions are not lost on reload."""
+    path = INSTANCE_DIR / "dev-secret-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        secret = secrets.token_hex(32)
+        path.write_text(secret)
+        path.chmod(0o600)
+        return secret
+
+
+def _wikis(value: Any, production: bool) -> dict[str, Wiki]:
+    if value is None:
+        if production:
+            raise ConfigError("The configuration key “wikis” is missing; configure at least one wiki.")
+        value = DEMO_WIKIS
+    if not isinstance(value, dict) or not value:
+        raise ConfigError("The configuration key “wikis” must map wiki ids to api_url, language and name.")
+    wikis: dict[str, Wiki] = {}
+    for wiki_id, spec in value.items():
+        wiki_id = str(wiki_id)
+        if not _WIKI_ID.match(wiki_id):
+            raise ConfigError(f"The wiki id “{wiki_id}” may hold only lower-case letters, digits, - and _.")
+        if not isinstance(spec, dict):
+            raise ConfigError(f"The configuration key “wikis.{wiki_id}” must be a mapping.")
+        where = f"wikis.{wiki_id}."
+        api_url = _string(spec, "api_url", "", where)
+        if not api_url.startswith(("https://", "http://")) or not api_url.endswith("api.php"):
+            raise ConfigError(f"The configuration key “{where}api_url” must be the URL of the wiki's api.php.")
+        language = _string(spec, "language", "", where)
+        if not language:
+            raise ConfigError(f"The configuration key “{where}language” is missing.")
+        wikis[wiki_id] = Wiki(wiki_id, api_url, language, _string(spec, "name", wiki_id, where))
+    return wikis
+
+
+def _channels(value: Any) -> dict[str, dict[str, Any]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError("The configuration key “channels” must map channel names to their settings.")
+    channels: dict[str, dict[str, Any]] = {}
+    for name, spec in value.items():
+        name = str(name)
+        if name in BUILTIN_CHANNELS:
+            raise ConfigError(f"The channel name “{name}” is reserved; choose another name.")
+        if not isinstance(spec, dict) or spec.get("type") not in SOCIAL_TYPES:
+            raise ConfigError(f"The configuration key “channels.{name}.type” must be one of "
+                              f"{', '.join(SOCIAL_TYPES)}.")
+        channels[name] = dict(spec)
+    return channels
+
+
+def _campaigns(value: Any, wikis: dict[str, Wiki], channels: dict[str, Any]) -> tuple[CampaignSpec, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError("The configuration key “campaigns” must be a list of campaigns.")
+    specs = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise ConfigError(f"Campaign number {index + 1} in the configuration must be a mapping.")
+        slug = _string(item, "slug", "", "campaigns[].")
+        if not _SLUG.match(slug):
+            raise ConfigError(f"Campaign number {index + 1} needs a “slug” of lower-case letters, digits and -.")
+        wiki = _string(item, "wiki", "", "campaigns[].")
+        if wiki not in wikis:
+            raise ConfigError(f"The campaign “{slug}” names the wiki “{wiki}”, which is not configured under "
+                              f"“wikis”.")
+        wanted = tuple(str(c) for c in item.get("channels") or ())
+        for channel in wanted:
+            if channel not in channels and channel not in BUILTIN_CHANNELS:
+                raise ConfigError(f"The campaign “{slug}” names the channel “{channel}”, which is not "
+                                  f"configured under “channels”.")
+        specs.append(CampaignSpec(
+            slug=slug,
+            name=_string(item, "name", slug, "campaigns[]."),
+            wiki=wiki,
+            kind=_string(item, "kind", "event", "campaigns[]."),
+            organizers=tuple(canonical_username(o) for o in item.get("organizers") or ()),
+            channels=wanted,
+        ))
+    return tuple(specs)

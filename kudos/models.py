@@ -1,0 +1,228 @@
+"""The data model (DESIGN §3). Behaviour lives in the rule modules; these classes only hold rows."""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from kudos.clock import utcnow
+
+# MariaDB: utf8mb4 for every script, binary collation because MediaWiki user names are case-sensitive
+# after their first letter.
+TABLE_ARGS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin", "mysql_engine": "InnoDB"}
+NAME = 255  # MediaWiki user names and page titles are at most 255 bytes
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+class NominationStatus(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+class DeliveryStatus(enum.StrEnum):
+    pending = "pending"
+    claimed = "claimed"
+    done = "done"
+    skipped = "skipped"
+    failed = "failed"
+    awaiting_consent = "awaiting_consent"
+
+
+class Consent(enum.StrEnum):
+    unknown = "unknown"
+    granted = "granted"
+    refused = "refused"
+
+
+class CampaignKind(enum.StrEnum):
+    community = "community"
+    event = "event"
+    workshop = "workshop"
+
+
+class MemberRole(enum.StrEnum):
+    organizer = "organizer"
+    trusted = "trusted"  # nominations by a trusted nominator are approved on submission
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as short strings (not a native ENUM) so adding a state needs no ALTER on MariaDB.
+    return Enum(kind, name=name, native_enum=False, length=20, validate_strings=True,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+    __table_args__ = TABLE_ARGS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    wiki: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[CampaignKind] = mapped_column(_enum(CampaignKind, "campaign_kind"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts: Mapped[datetime | None] = mapped_column(DateTime)
+    ends: Mapped[datetime | None] = mapped_column(DateTime)
+    default_award: Mapped[str | None] = mapped_column(String(64))
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    min_editcount: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(20))
+    created_by: Mapped[str | None] = mapped_column(String(NAME))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    members: Mapped[list[CampaignMember]] = relationship(back_populates="campaign", cascade="all, delete-orphan")
+
+    def is_open(self, at: datetime) -> bool:
+        return (self.starts is None or self.starts <= at) and (self.ends is None or at <= self.ends)
+
+    def usernames(self, role: MemberRole) -> set[str]:
+        return {m.username for m in self.members if m.role == role}
+
+    @property
+    def organizers(self) -> set[str]:
+        return self.usernames(MemberRole.organizer)
+
+
+class CampaignMember(Base):
+    __tablename__ = "campaign_member"
+    __table_args__ = TABLE_ARGS
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    role: Mapped[MemberRole] = mapped_column(_enum(MemberRole, "member_role"), primary_key=True)
+    added_by: Mapped[str | None] = mapped_column(String(NAME))
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="members")
+
+
+class Person(Base):
+    """What Kudos knows of a Wikimedian as a recipient: consent to social sharing and opt-out."""
+
+    __tablename__ = "person"
+    __table_args__ = TABLE_ARGS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(NAME), unique=True)
+    central_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    consent: Mapped[Consent] = mapped_column(_enum(Consent, "consent"), default=Consent.unknown)
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Nomination(Base):
+    __tablename__ = "nomination"
+    __table_args__ = (
+        Index("ix_nomination_campaign_status_created", "campaign_id", "status", "created_at"),
+        Index("ix_nomination_status_created", "status", "created_at"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    wiki: Mapped[str] = mapped_column(String(64))
+    nominator: Mapped[str] = mapped_column(String(NAME), index=True)
+    recipient: Mapped[str] = mapped_column(String(NAME), index=True)
+    award: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    original_message: Mapped[str | None] = mapped_column(Text)  # set when an organizer edited the message
+    link: Mapped[str] = mapped_column(String(1000), default="")
+    status: Mapped[NominationStatus] = mapped_column(
+        _enum(NominationStatus, "nomination_status"), default=NominationStatus.pending)
+    reviewer: Mapped[str | None] = mapped_column(String(NAME))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Holds "campaign:nominator:recipient" while pending and NULL afterwards: a unique index on it makes
+    # the database itself refuse a second identical pending nomination, even from a concurrent request.
+    pending_key: Mapped[str | None] = mapped_column(String(600), unique=True)
+
+    campaign: Mapped[Campaign] = relationship()
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="nomination", order_by="Delivery.id")
+
+
+class Delivery(Base):
+    """One channel's copy of an approved nomination: the outbox row the delivery job works from."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("nomination_id", "channel"),
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nomination.id"))
+    channel: Mapped[str] = mapped_column(String(64))
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # idempotency key and on-wiki marker
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    external_url: Mapped[str | None] = mapped_column(String(1000))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    nomination: Mapped[Nomination] = relationship(back_populates="deliveries")
+
+
+class AuditEvent(Base):
+    """Append-only record of every state change: who did what to which object, and when."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"), TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(NAME))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+
+    @property
+    def data(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.details or "{}")
+        return loaded
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_is_append_only(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("Audit events are append-only; they are never changed or deleted.")

@@ -1,0 +1,180 @@
+"""The nomination rules: who may nominate whom, and the state machine pending → approved | rejected | withdrawn.
+
+Every function works inside the caller's unit of work (`Database.transaction()`), so a rule that fails
+half-way leaves nothing behind. Authorization (who may call which function) lives in `kudos.access`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kudos import audit, outbox, people
+from kudos.awards import find_award
+from kudos.clock import utcnow
+from kudos.config import Config
+from kudos.errors import DomainError, NotFound
+from kudos.models import Campaign, Nomination, NominationStatus
+from kudos.names import canonical_username
+
+MESSAGE_MIN = 10
+MESSAGE_MAX = 1000
+LINK_MAX = 1000
+
+# The only legal moves; everything else is refused with a sentence naming the current state.
+TRANSITIONS: dict[NominationStatus, frozenset[NominationStatus]] = {
+    NominationStatus.pending: frozenset(
+        {NominationStatus.approved, NominationStatus.rejected, NominationStatus.withdrawn}),
+    NominationStatus.approved: frozenset(),
+    NominationStatus.rejected: frozenset(),
+    NominationStatus.withdrawn: frozenset(),
+}
+
+_VERBS = {
+    NominationStatus.approved: "approved",
+    NominationStatus.rejected: "rejected",
+    NominationStatus.withdrawn: "withdrawn",
+}
+
+
+def get(session: Session, nomination_id: int) -> Nomination:
+    nomination = session.get(Nomination, nomination_id)
+    if nomination is None:
+        raise NotFound(f"There is no nomination number {nomination_id}.")
+    return nomination
+
+
+def check_message(message: str) -> str:
+    message = message.strip()
+    if len(message) < MESSAGE_MIN:
+        raise DomainError(f"The message is too short: write at least {MESSAGE_MIN} characters about the work.")
+    if len(message) > MESSAGE_MAX:
+        raise DomainError(f"The message is too long: keep it under {MESSAGE_MAX} characters "
+                          f"(it has {len(message)}).")
+    return message
+
+
+def nominate(
+    session: Session,
+    config: Config,
+    *,
+    campaign: Campaign,
+    nominator: str,
+    recipient: str,
+    award: str,
+    message: str,
+    link: str = "",
+    now: datetime | None = None,
+) -> Nomination:
+    now = now or utcnow()
+    nominator = canonical_username(nominator)
+    recipient = canonical_username(recipient)
+    if not recipient:
+        raise DomainError("Name the person you want to thank.")
+    if recipient == nominator:
+        raise DomainError("You cannot nominate yourself; ask someone who saw your work to do it.")
+    if not campaign.is_open(now):
+        raise DomainError(f"The campaign “{campaign.name}” is not open for nominations now.")
+    if people.is_opted_out(session, recipient):
+        raise DomainError(f"{recipient} has chosen not to receive awards through Kudos.")
+    message = check_message(message)
+    link = link.strip()
+    if len(link) > LINK_MAX:
+        raise DomainError(f"The link is too long: keep it under {LINK_MAX} characters.")
+    find_award(config, campaign.wiki, award)
+
+    key = _pending_key(campaign.id, nominator, recipient)
+    if session.scalar(select(Nomination.id).where(Nomination.pending_key == key)) is not None:
+        raise _duplicate(recipient, campaign)
+    nomination = Nomination(
+        campaign_id=campaign.id, campaign=campaign, wiki=campaign.wiki, nominator=nominator,
+        recipient=recipient, award=award, message=message, link=link,
+        status=NominationStatus.pending, created_at=now, pending_key=key,
+    )
+    try:
+        with session.begin_nested():
+            session.add(nomination)
+            session.flush()
+    except IntegrityError:
+        # A concurrent request won the race for the same pending nomination.
+        raise _duplicate(recipient, campaign) from None
+    audit.record(session, nominator, "nomination.create", nomination, campaign=campaign.slug,
+                 recipient=recipient, award=award)
+    return nomination
+
+
+def approve(
+    session: Session,
+    config: Config,
+    nomination: Nomination,
+    reviewer: str,
+    *,
+    message: str | None = None,
+    now: datetime | None = None,
+) -> Nomination:
+    """Approve, optionally with an edited message, and write the outbox rows in the same transaction."""
+    reviewer = canonical_username(reviewer)
+    if reviewer in (nomination.nominator, nomination.recipient):
+        raise DomainError("You cannot approve a nomination you made or received; another organizer must "
+                          "review it.")
+    _check_transition(nomination, NominationStatus.approved)
+    if people.is_opted_out(session, nomination.recipient):
+        raise DomainError(f"{nomination.recipient} has opted out of awards since this nomination was made; "
+                          f"reject it instead.")
+    if message is not None:
+        edited = check_message(message)
+        if edited != nomination.message:
+            audit.record(session, reviewer, "nomination.edit", nomination,
+                         before=nomination.message, after=edited)
+            nomination.original_message = nomination.original_message or nomination.message
+            nomination.message = edited
+    _move(session, nomination, NominationStatus.approved, reviewer, now)
+    outbox.create_deliveries(session, config, nomination, now=now)
+    return nomination
+
+
+def reject(session: Session, nomination: Nomination, reviewer: str, reason: str,
+           now: datetime | None = None) -> Nomination:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Give a reason for the rejection; the nominator will read it.")
+    _check_transition(nomination, NominationStatus.rejected)
+    nomination.reason = reason
+    _move(session, nomination, NominationStatus.rejected, canonical_username(reviewer), now, reason=reason)
+    return nomination
+
+
+def withdraw(session: Session, nomination: Nomination, actor: str, now: datetime | None = None) -> Nomination:
+    _check_transition(nomination, NominationStatus.withdrawn)
+    _move(session, nomination, NominationStatus.withdrawn, canonical_username(actor), now)
+    return nomination
+
+
+def _check_transition(nomination: Nomination, target: NominationStatus) -> None:
+    if target in TRANSITIONS[nomination.status]:
+        return
+    raise DomainError(f"This nomination was already {_VERBS.get(nomination.status, nomination.status.value)}; "
+                      f"it can no longer be {_VERBS[target]}.")
+
+
+def _move(session: Session, nomination: Nomination, target: NominationStatus, actor: str,
+          now: datetime | None, **details: str) -> None:
+    before = nomination.status
+    nomination.status = target
+    nomination.pending_key = None
+    if target != NominationStatus.withdrawn:
+        nomination.reviewer = actor
+        nomination.reviewed_at = now or utcnow()
+    audit.record(session, actor, "nomination." + _VERBS[target], nomination, before=before.value, **details)
+
+
+def _pending_key(campaign_id: int, nominator: str, recipient: str) -> str:
+    return f"{campaign_id}:{nominator}:{recipient}"
+
+
+def _duplicate(recipient: str, campaign: Campaign) -> DomainError:
+    return DomainError(f"You already have a pending nomination of {recipient} in “{campaign.name}”; "
+                       f"wait for its review or withdraw it.")

@@ -1,0 +1,13 @@
+"""Flask-WTF forms: each carries the CSRF token and validates on the server."""
+
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+
+class DemoLoginForm(FlaskForm):
+    username = StringField("User name", validators=[DataRequired("Type a user name."), Length(max=255)])
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons such as “Sign out”."""
