@@ -33,11 +33,12 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.extensions["kudos.db"] = database or Database(config.database_url)
     csrf.init_app(app)
 
-    from kudos.web import auth, health, wall
+    from kudos.web import auth, health, organizers, wall
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(wall.bp)
+    app.register_blueprint(organizers.bp)
 
     from kudos.cli import register as register_cli
 

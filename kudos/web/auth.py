@@ -1,10 +1,17 @@
-"""Signing in and out. With `dev_login` (development only) anyone may sign in as any user name."""
+"""Signing in with a Wikimedia account (OAuth 1.0a through mwoauth), and signing out.
+
+With `dev_login` (development only, and only without an OAuth consumer) anyone may sign in as any
+user name instead.
+"""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import mwoauth
+import requests
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from kudos.names import canonical_username
@@ -24,11 +31,35 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def _handshaker() -> mwoauth.Handshaker:
     config = current_config()
+    return mwoauth.Handshaker(
+        config.oauth.mw_uri,
+        mwoauth.ConsumerToken(config.oauth.consumer_key, config.oauth.consumer_secret),
+        user_agent=config.user_agent,
+    )
+
+
+def _refused(message: str, status: int = 403) -> tuple[str, int]:
+    return render_template("error.html", title="Sign-in failed", message=message), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    config = current_config()
+    if config.oauth.configured:
+        if request.method != "GET":
+            abort(405)
+        try:
+            redirect_url, request_token = _handshaker().initiate()
+        except (mwoauth.OAuthException, requests.RequestException) as error:
+            return _refused(f"Wikimedia's sign-in service could not be reached ({_short(error)}). "
+                            f"Try again in a moment.", 502)
+        session["oauth_request_token"] = [request_token.key, request_token.secret]
+        session["oauth_next"] = safe_next(request.args.get("next"))
+        return redirect(redirect_url)
     if not config.dev_login:
-        abort(404)
+        return _refused("Sign-in is not configured on this Kudos installation; ask its maintainers.", 503)
     form = DemoLoginForm()
     if form.validate_on_submit():
         username = canonical_username(form.username.data or "")
@@ -38,9 +69,50 @@ def login() -> Response | str:
     return render_template("login_demo.html", form=form, next=request.args.get("next", ""))
 
 
+@bp.get("/oauth/callback")
+def oauth_callback() -> Any:
+    config = current_config()
+    if not config.oauth.configured:
+        abort(404)
+    stored = session.pop("oauth_request_token", None)
+    target = session.pop("oauth_next", None)
+    if not stored or "oauth_verifier" not in request.args:
+        return _refused("Sign-in was cancelled or has expired, so you are not signed in. You can start again "
+                        "from “Sign in”.", 400)
+    request_token = mwoauth.RequestToken(*stored)
+    if request.args.get("oauth_token") != request_token.key:
+        return _refused("This sign-in answer belongs to another attempt; start again from “Sign in”.", 400)
+    shaker = _handshaker()
+    try:
+        access_token = shaker.complete(request_token, request.query_string.decode("utf-8", "replace"))
+        identity = shaker.identify(access_token)
+    # mwoauth raises TypeError/KeyError when the wiki answers "Error: …" where it expected a token.
+    except (mwoauth.OAuthException, TypeError, KeyError, ValueError, requests.RequestException) as error:
+        return _refused("Wikimedia could not confirm who you are, so you are not signed in "
+                        f"({_short(error)}). Start again from “Sign in”.")
+    username = identity.get("username")
+    if not isinstance(username, str) or not username:
+        return _refused("Wikimedia did not say who you are, so you are not signed in.")
+    sub = identity.get("sub")
+    sign_in(User(
+        username=canonical_username(username),
+        central_id=int(sub) if str(sub).isdigit() else None,
+        blocked=bool(identity.get("blocked")),
+        editcount=int(identity.get("editcount") or 0),
+        groups=tuple(str(g) for g in identity.get("groups") or ()),
+    ))
+    flash(f"Signed in as {canonical_username(username)}.")
+    return redirect(safe_next(target))
+
+
 @bp.post("/logout")
 def logout() -> Response:
     # CSRFProtect has already checked the token: a third-party page cannot sign people out.
     sign_out()
     flash("You are signed out.")
     return redirect(url_for("wall.index"))
+
+
+def _short(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text[:200]

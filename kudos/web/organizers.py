@@ -1,0 +1,45 @@
+"""A campaign's organizers: listed to those who manage the campaign, added by admins or its creator."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from kudos import campaigns
+from kudos.access import Action
+from kudos.errors import DomainError
+from kudos.models import MemberRole
+from kudos.web.context import current_database, db_session
+from kudos.web.forms import UsernameForm
+from kudos.web.guard import require
+
+bp = Blueprint("organizers", __name__)
+
+
+@bp.get("/campaigns/<slug>/organizers")
+def index(slug: str) -> str:
+    campaign = campaigns.get(db_session(), slug)
+    require(Action.manage_campaign, campaign)
+    return render_template("organizers.html", campaign=campaign, form=UsernameForm(),
+                           organizers=sorted(campaign.organizers))
+
+
+@bp.post("/campaigns/<slug>/organizers")
+def add(slug: str) -> Response | tuple[str, int]:
+    form = UsernameForm()
+    with current_database().transaction() as session:
+        campaign = campaigns.get(session, slug)
+        actor = require(Action.manage_campaign, campaign)
+        if not form.validate_on_submit():
+            return render_template("organizers.html", campaign=campaign, form=form,
+                                   organizers=sorted(campaign.organizers)), 400
+        try:
+            added = campaigns.add_member(session, campaign, form.username.data or "", MemberRole.organizer,
+                                         actor.username)
+        except DomainError as error:
+            form.username.errors.append(error.message)
+            return render_template("organizers.html", campaign=campaign, form=form,
+                                   organizers=sorted(campaign.organizers)), 400
+        name = campaign.name
+    flash(f"{form.username.data} {'now organizes' if added else 'already organizes'} “{name}”.")
+    return redirect(url_for("organizers.index", slug=slug))

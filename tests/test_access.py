@@ -1,0 +1,94 @@
+"""The authorization rules in kudos.access, without a web request in sight."""
+
+from __future__ import annotations
+
+import pytest
+
+from kudos.access import Action, Actor, may
+from kudos.models import Campaign, CampaignMember, MemberRole, Nomination, NominationStatus
+from tests.support import make_config
+
+CONFIG = make_config(admins=["Ada"])
+
+
+def _campaign(campaign_id: int = 1, organizers: tuple[str, ...] = ("Olga",), min_editcount: int | None = None,
+              created_by: str = "Ada") -> Campaign:
+    campaign = Campaign(id=campaign_id, slug=f"c{campaign_id}", name=f"Campaign {campaign_id}", wiki="orwiki",
+                        min_editcount=min_editcount, created_by=created_by)
+    campaign.members = [CampaignMember(username=o, role=MemberRole.organizer) for o in organizers]
+    return campaign
+
+
+def _nomination(campaign: Campaign, nominator: str = "Nina", recipient: str = "Ravi",
+                status: NominationStatus = NominationStatus.pending) -> Nomination:
+    return Nomination(id=1, campaign=campaign, nominator=nominator, recipient=recipient, status=status)
+
+
+def actor(name: str, **kwargs) -> Actor:  # type: ignore[no-untyped-def]
+    return Actor.of(CONFIG, name, **kwargs)
+
+
+def test_anonymous_is_asked_to_sign_in_for_everything() -> None:
+    for action in Action:
+        decision = may(None, action, _campaign())
+        assert not decision and "Sign in" in decision.reason
+
+
+def test_blocked_user_may_manage_own_consent_but_not_nominate() -> None:
+    bob = actor("Bob", blocked=True, editcount=5000)
+    assert may(bob, Action.manage_self)
+    decision = may(bob, Action.nominate, _campaign())
+    assert not decision and "Blocked" in decision.reason
+
+
+def test_min_editcount_is_enforced_with_the_numbers() -> None:
+    campaign = _campaign(min_editcount=100)
+    assert may(actor("Nina", editcount=100), Action.nominate, campaign)
+    decision = may(actor("Nina", editcount=99), Action.nominate, campaign)
+    assert not decision and "at least 100 edits; you have 99" in decision.reason
+
+
+def test_organizer_reviews_own_campaign_only() -> None:
+    a, b = _campaign(1, ("Olga",)), _campaign(2, ("Oscar",))
+    assert may(actor("Olga"), Action.review, _nomination(a))
+    assert not may(actor("Olga"), Action.review, _nomination(b))
+    assert not may(actor("Oscar"), Action.review, _nomination(a))
+
+
+def test_organizer_cannot_review_a_nomination_they_made_or_received() -> None:
+    campaign = _campaign(1, ("Olga",))
+    assert not may(actor("Olga"), Action.review, _nomination(campaign, nominator="Olga"))
+    assert not may(actor("Olga"), Action.review, _nomination(campaign, recipient="Olga"))
+
+
+def test_admin_reviews_everywhere_but_not_own_nominations() -> None:
+    campaign = _campaign(1, ("Olga",))
+    assert may(actor("Ada"), Action.review, _nomination(campaign))
+    assert not may(actor("Ada"), Action.review, _nomination(campaign, nominator="Ada"))
+
+
+def test_organizers_are_added_by_admins_or_the_campaigns_creator() -> None:
+    campaign = _campaign(1, ("Olga",), created_by="Carmen")
+    assert may(actor("Ada"), Action.manage_campaign, campaign)
+    assert may(actor("Carmen"), Action.manage_campaign, campaign)
+    assert may(actor("Olga"), Action.manage_campaign, campaign)
+    assert not may(actor("Nina"), Action.manage_campaign, campaign)
+
+
+def test_only_the_nominator_withdraws_and_only_while_pending() -> None:
+    campaign = _campaign()
+    assert may(actor("Nina"), Action.withdraw, _nomination(campaign))
+    assert not may(actor("Olga"), Action.withdraw, _nomination(campaign))
+    assert not may(actor("Nina"), Action.withdraw, _nomination(campaign, status=NominationStatus.approved))
+
+
+@pytest.mark.parametrize("name,allowed", [("Ada", True), ("Olga", False), ("Nina", False)])
+def test_campaign_creation_and_administration_are_for_admins(name: str, allowed: bool) -> None:
+    assert bool(may(actor(name), Action.create_campaign)) == allowed
+    assert bool(may(actor(name), Action.administer)) == allowed
+
+
+def test_review_queue_needs_a_campaign_to_organize() -> None:
+    assert not may(actor("Nina"), Action.see_review_queue)
+    assert may(actor("Olga", organizes=frozenset({1})), Action.see_review_queue)
+    assert may(actor("Ada"), Action.see_review_queue)
