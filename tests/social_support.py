@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ def sqlite_database(folder: Path) -> Database:
 
 
 def social_config(channels: dict[str, dict[str, Any]], **overrides: Any) -> Config:
-    return make_config(channels=channels, tool_url="https://kudos.test", **overrides)
+    # A fresh tool URL per test: the servers live for the session and ids restart in each test's database.
+    return make_config(channels=channels, tool_url=f"https://kudos.test/{secrets.token_hex(4)}", **overrides)
 
 
 def approve(database: Database, config: Config, channels: list[str], recipient: str = "Ravi",
