@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 
@@ -241,5 +240,6 @@ def test_the_wall_link_in_each_post_is_the_permalink(servers: Config, database: 
     assert isinstance(outcome, Posted)
     [status] = mastodon_posts(mastodon_server, permalink(servers, nomination_id))
     # The status's own URL works on the server that published it.
-    assert requests.get(f"{mastodon_server.base_url}/api/v1/statuses/{status['id']}", timeout=10).ok
-    assert time.time() > 0
+    fetched = requests.get(f"{mastodon_server.base_url}/api/v1/statuses/{status['id']}", timeout=10)
+    assert fetched.ok and permalink(servers, nomination_id) in fetched.json()["content"]
+    assert outcome.external_id == str(status["id"])
