@@ -13,7 +13,8 @@ import hashlib
 import math
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,6 @@ from atproto_client.exceptions import (
     AtProtocolError,
     BadRequestError,
     InvokeTimeoutError,
-    NetworkError,
     RateLimitExceededError,
     RequestErrorBase,
     UnauthorizedError,
@@ -150,36 +150,29 @@ class _ExpiredSession(Exception):
     pass
 
 
-class _outcomes:  # noqa: N801 - used as a context manager, like contextlib's helpers
+@contextmanager
+def _outcomes(channel: BlueskyChannel, doing: str) -> Iterator[None]:
     """atproto's exceptions as delivery outcomes."""
-
-    def __init__(self, channel: BlueskyChannel, doing: str) -> None:
-        self.channel, self.doing = channel, doing
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any) -> bool:
-        if error is None or not isinstance(error, AtProtocolError):
-            return False
-        where = f"Bluesky ({self.channel.base_url}) while {self.doing}"
-        if isinstance(error, RateLimitExceededError):
-            after = error.retry_after
-            if after is None and error.reset_at is not None:
-                after = max(0.0, error.reset_at.timestamp() - time.time())
-            raise RetryLater(f"{where}: rate limited (429).", after=after) from None
-        if isinstance(error, InvokeTimeoutError):
-            raise Uncertain(f"{where}: no answer within {self.channel.timeout:g} s.") from None
-        if isinstance(error, NetworkError) and getattr(error, "response", None) is None:
+    where = f"Bluesky ({channel.base_url}) while {doing}"
+    try:
+        yield
+    except RateLimitExceededError as error:
+        after = error.retry_after
+        if after is None and error.reset_at is not None:
+            after = max(0.0, error.reset_at.timestamp() - time.time())
+        raise RetryLater(f"{where}: rate limited (429).", after=after) from None
+    except InvokeTimeoutError:
+        raise Uncertain(f"{where}: no answer within {channel.timeout:g} s.") from None
+    except UnauthorizedError:
+        if doing == "logging in":
+            raise Permanent(f"{where}: the account refused the app password; check "
+                            f"channels.{channel.name}.app_password.") from None
+        raise _ExpiredSession from None
+    except BadRequestError as error:
+        raise Permanent(f"{where}: {error}") from None
+    except RequestErrorBase as error:
+        if error.response is None:
             raise Uncertain(f"{where}: the connection failed.") from None
-        if isinstance(error, UnauthorizedError):
-            if self.doing == "logging in":
-                raise Permanent(f"{where}: the account refused the app password; check "
-                                f"channels.{self.channel.name}.app_password.") from None
-            raise _ExpiredSession from None
-        if isinstance(error, BadRequestError):
-            raise Permanent(f"{where}: {error}") from None
-        if isinstance(error, RequestErrorBase) and error.response is not None:
-            status = error.response.status_code
-            raise RetryLater(f"{where}: the server answered {status}.") from None
+        raise RetryLater(f"{where}: the server answered {error.response.status_code}.") from None
+    except AtProtocolError as error:
         raise Uncertain(f"{where}: {type(error).__name__}") from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from mastodon import (
@@ -77,34 +78,21 @@ class MastodonChannel(Channel):
                     return Posted(str(status["id"]), str(status.get("url") or status.get("uri") or ""))
         return None
 
-    def _outcomes(self) -> _MastodonOutcomes:
-        return _MastodonOutcomes(self)
-
-
-class _MastodonOutcomes:
-    """Mastodon.py's exceptions as delivery outcomes."""
-
-    def __init__(self, channel: MastodonChannel) -> None:
-        self.channel = channel
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any) -> bool:
-        if error is None:
-            return False
-        where = f"Mastodon ({self.channel.base_url})"
-        if isinstance(error, MastodonRatelimitError):
-            reset = self.channel.client.ratelimit_reset
+    @contextmanager
+    def _outcomes(self) -> Iterator[None]:
+        """Mastodon.py's exceptions as delivery outcomes."""
+        where = f"Mastodon ({self.base_url})"
+        try:
+            yield
+        except MastodonRatelimitError:
+            reset = self.client.ratelimit_reset
             after = max(0.0, float(reset) - time.time()) if reset else None
             raise RetryLater(f"{where} is rate limiting us.", after=after) from None
-        if isinstance(error, MastodonNetworkError):
+        except MastodonNetworkError as error:
             raise Uncertain(f"{where} did not answer: {error}") from None
-        if isinstance(error, MastodonServerError):
+        except MastodonServerError as error:
             raise RetryLater(f"{where} had a server error: {error}") from None
-        if isinstance(error, MastodonUnauthorizedError):
-            raise Permanent(f"{where} refused the access token; check channels.{self.channel.name}."
-                            f"access_token.") from None
-        if isinstance(error, MastodonNotFoundError | MastodonAPIError):
+        except MastodonUnauthorizedError:
+            raise Permanent(f"{where} refused the access token; check channels.{self.name}.access_token.") from None
+        except (MastodonNotFoundError, MastodonAPIError) as error:
             raise Permanent(f"{where} refused the post: {error}") from None
-        return False
