@@ -22,7 +22,10 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# No client addresses: Toolforge's privacy policy, and behind its proxy they would be the proxy's anyway.
+access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# gunicorn's control socket lives in $HOME, which the Build Service container does not need to write.
+control_socket_disable = True
 QUIET_PATHS = frozenset({"/healthz"})
 
 
