@@ -3,7 +3,8 @@
 # The job touches the file after every pass (also when nothing was due, and while read-only), so a
 # stale or missing file means it hangs or died; Kubernetes then restarts it.
 set -euo pipefail
-file="${KUDOS_HEALTH_FILE:-/tmp/kudos-delivery.health}"
+# The job's default heartbeat is instance/wikibot.health (delivery.health_file), beside this folder.
+file="${KUDOS_HEALTH_FILE:-$(dirname "$0")/../instance/wikibot.health}"
 max_age="${KUDOS_HEALTH_MAX_AGE:-300}"
 if [ ! -e "$file" ]; then
     echo "no heartbeat file $file" >&2
