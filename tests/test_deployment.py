@@ -159,6 +159,9 @@ def _environment(venv: Path, database_url: str, port: int | None = None) -> dict
         "TOOL_DATABASE_URL": database_url,
         "TOOL_WIKIS": '{orwiki: {api_url: "https://or.wikipedia.org/w/api.php", language: or, name: Odia}}',
         "TOOL_ADMINS": "[Ada]",
+        # The delivery job wants bot credentials configured even when nothing is due (it never logs in then).
+        "TOOL_BOT__USERNAME": "KudosBot@kudos",
+        "TOOL_BOT__PASSWORD": "not-a-real-bot-password",
         "GUNICORN_WORKERS": "2",
     })
     if port is not None:
