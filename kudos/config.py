@@ -196,6 +196,10 @@ def _validate(data: dict[str, Any]) -> Config:
     if unknown:
         raise ConfigError(f"The configuration key “{unknown[0]}” is not known; see config.example.yaml.")
 
+    retention = data.get("retention_days")
+    if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int) or retention < 1):
+        raise ConfigError("The configuration key “retention_days” must be a whole number of days (1 or more).")
+
     environment = _string(data, "environment", "production")
     if environment not in ("production", "development"):
         raise ConfigError("The configuration key “environment” must be “production” or “development”.")

@@ -64,6 +64,10 @@ MATRIX: dict[tuple[str, str], Case] = {
                                       roles(302, 403, organizer_a=200, admin=200)),
     ("organizers.add", "POST"): Case("/campaigns/campaign-a/organizers",
                                      roles(403, 403, organizer_a=302, admin=302), {"username": "Newbie"}),
+    ("privacy.policy", "GET"): Case("/privacy", everyone(200)),
+    ("privacy.download", "GET"): Case("/me/data.json", roles(302, 200)),
+    ("privacy.confirm_delete", "GET"): Case("/me/delete", roles(302, 200)),
+    ("privacy.delete", "POST"): Case("/me/delete", roles(403, 200), {"confirm": "y"}),
 }
 
 
