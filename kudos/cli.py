@@ -134,6 +134,17 @@ def organizer_add(slug: str, username: str, actor: str) -> None:
     click.echo(f"{name} {'now organizes' if added else 'already organizes'} {slug}.")
 
 
+@click.command("refresh-contribs")
+@with_appcontext
+@_sentences
+def refresh_contribs() -> None:
+    """Fetch new contribution counts of campaign participants and recipients (the job does this too)."""
+    from kudos import contribs
+    from kudos.clock import utcnow
+
+    click.echo(f"Refreshed contributions: {contribs.refresh(_db(), _config(), utcnow())}.")
+
+
 def register(app: Flask) -> None:
-    for command in (db_group, campaign_group, organizer_group, seed_demo):
+    for command in (db_group, campaign_group, organizer_group, seed_demo, refresh_contribs):
         app.cli.add_command(command)
