@@ -39,6 +39,7 @@ from kudos.models import (
 log = logging.getLogger(__name__)
 
 BATCH = 50  # the API's limit for a multi-valued parameter without apihighlimits
+UCLIMIT = "max"  # 500 contributions per request (5,000 for bots); tests lower it to exercise continuation
 STOP_AFTER = timedelta(days=180)
 ONE_SECOND = timedelta(seconds=1)
 MAX_LAG_RETRIES = 3
@@ -156,12 +157,12 @@ class ContribsClient:
         api_url = self.config.wiki(window.wiki).api_url
         params = {
             "action": "query", "list": "usercontribs", "format": "json", "formatversion": "2",
-            "ucuser": "|".join(names), "uclimit": "max", "ucprop": "timestamp", "ucdir": "newer",
+            "ucuser": "|".join(names), "uclimit": UCLIMIT, "ucprop": "timestamp", "ucdir": "newer",
             "ucstart": _iso(window.start), "ucend": _iso(window.end), "maxlag": "5",
         }
         found: dict[tuple[str, date], int] = defaultdict(int)
         while True:
-            data = self.counts_page(api_url, params)
+            data = self._get(api_url, params)
             for contrib in data.get("query", {}).get("usercontribs", []):
                 user, stamp = contrib.get("user"), contrib.get("timestamp")
                 if isinstance(user, str) and isinstance(stamp, str):
@@ -169,9 +170,6 @@ class ContribsClient:
             if "continue" not in data:
                 return dict(found)
             params = {**params, **{k: str(v) for k, v in data["continue"].items()}}
-
-    def counts_page(self, api_url: str, params: dict[str, str]) -> dict[str, Any]:
-        return self._get(api_url, params)
 
 
 def _store(session: Session, wiki: str, found: dict[tuple[str, date], int]) -> None:

@@ -83,11 +83,13 @@ def name(prefix: str, user: str) -> str:
     return f"{prefix}{user}"
 
 
-def seed(session: Session, config: Config, prefix: str = "") -> Campaign:
-    """The campaign, its participants and its nominations (no contributions: callers add those)."""
+def seed(session: Session, config: Config, prefix: str = "", late: bool = True) -> Campaign:
+    """The campaign, its participants and its nominations (no contributions: callers add those).
+
+    `late=False` leaves out the participant who was never refreshed; add them after a refresh instead."""
     campaign = make_campaign(session, config, slug="scenario", starts=STARTS, ends=ENDS,
                              organizers=(ORGANIZER,))
-    listed = [name(prefix, u) for u in RECOGNISED + NOT_RECOGNISED + [HIDDEN]]
+    listed = [name(prefix, u) for u in RECOGNISED + NOT_RECOGNISED + [HIDDEN] if late or u != NEVER_REFRESHED]
     participants.add(session, campaign, listed, ParticipantSource.paste, ORGANIZER)
     participants.set_hidden(session, campaign, name(prefix, HIDDEN), True, ORGANIZER)
     nominated = datetime(2026, 1, 2)
