@@ -25,6 +25,7 @@ import requests
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from kudos import report
 from kudos.config import Config
 from kudos.db import Database
 from kudos.models import (
@@ -52,6 +53,7 @@ class Summary:
     edits: int = 0
     batches: int = 0
     invalid: int = 0  # user names the wiki refused; skipped until the next window
+    snapshots: int = 0  # campaigns whose retention figures were recomputed
 
     def __str__(self) -> str:
         return (f"{self.users} users, {self.batches} batches, {self.requests} API requests, "
@@ -237,6 +239,8 @@ def refresh(db: Database, config: Config, now: datetime, http: requests.Session 
             summary.batches += 1
             summary.edits += sum(found.values())
     summary.requests = client.requests
+    with db.transaction() as session:
+        summary.snapshots = report.store_snapshots(session, now)
     return summary
 
 

@@ -274,3 +274,15 @@ class ContribCursor(Base):
     username: Mapped[str] = mapped_column(String(NAME), primary_key=True)
     since: Mapped[datetime] = mapped_column(DateTime)
     until: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RetentionSnapshot(Base):
+    """A campaign's retention figures as computed by the job after a contribution refresh, so that the report
+    page reads a few numbers instead of counting thousands of participants on every view."""
+
+    __tablename__ = "retention_snapshot"
+    __table_args__ = TABLE_ARGS
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime)
+    cells: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

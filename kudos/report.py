@@ -21,15 +21,17 @@ Definitions (also shown on the report page):
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from kudos.access import Actor
@@ -46,6 +48,7 @@ from kudos.models import (
     NominationStatus,
     Participant,
     Person,
+    RetentionSnapshot,
 )
 
 MIN_GROUP = 5
@@ -166,6 +169,7 @@ class Report:
     participants: int
     retention: list[RetentionCell] = field(default_factory=list)
     no_end_date: bool = False
+    retention_as_of: datetime | None = None  # when the job computed the retention figures; None: just now
 
     @property
     def consent_rate(self) -> float | None:
@@ -194,43 +198,83 @@ def _covered_through(until: datetime | None) -> date | None:
 
 
 def first_approvals(session: Session, campaign: Campaign) -> dict[str, datetime]:
+    """Recognised listed participants → their first approval in the campaign."""
     rows = session.execute(
         select(Nomination.recipient, func.min(Nomination.reviewed_at))
-        .where(Nomination.campaign_id == campaign.id, Nomination.status == NominationStatus.approved)
+        .where(Nomination.campaign_id == campaign.id, Nomination.status == NominationStatus.approved,
+               Nomination.recipient.in_(_listed(campaign)))
         .group_by(Nomination.recipient))
     return {name: at for name, at in rows if at is not None}
 
 
-def _participants(session: Session, campaign: Campaign) -> list[str]:
-    return list(session.scalars(select(Participant.username).where(
-        Participant.campaign_id == campaign.id, Participant.hidden.is_(False))))
+def _listed(campaign: Campaign) -> Any:
+    return (select(Participant.username)
+            .where(Participant.campaign_id == campaign.id, Participant.hidden.is_(False)).scalar_subquery())
 
 
-def histories(session: Session, campaign: Campaign) -> dict[str, list[History]]:
-    """Each listed participant's History, split into recognised and not yet recognised."""
-    if campaign.ends is None:
-        return {RECOGNISED: [], NOT_RECOGNISED: []}
-    end_day = _day(campaign.ends)
+def _approved(campaign: Campaign) -> Any:
+    return (select(Nomination.recipient)
+            .where(Nomination.campaign_id == campaign.id, Nomination.status == NominationStatus.approved)
+            .scalar_subquery())
+
+
+def recognised_histories(session: Session, campaign: Campaign, end_day: date) -> list[History]:
+    """The recognised participants, each with their own anchor day (usually a small group)."""
     approved = first_approvals(session, campaign)
-    names = _participants(session, campaign)
-    anchors = {name: max(end_day, _day(approved[name])) if name in approved else end_day for name in names}
-    last_needed = max(anchors.values(), default=end_day) + timedelta(days=max(HORIZONS))
-    listed = (select(Participant.username)
-              .where(Participant.campaign_id == campaign.id, Participant.hidden.is_(False))
-              .scalar_subquery())
+    if not approved:
+        return []
+    anchors = {name: max(end_day, _day(at)) for name, at in approved.items()}
+    last_needed = max(anchors.values()) + timedelta(days=max(HORIZONS))
     days: dict[str, set[date]] = {}
     for username, day in session.execute(
             select(ContribDay.username, ContribDay.day).where(
-                ContribDay.wiki == campaign.wiki, ContribDay.username.in_(listed), ContribDay.edits > 0,
+                ContribDay.wiki == campaign.wiki, ContribDay.username.in_(list(anchors)), ContribDay.edits > 0,
                 ContribDay.day > end_day, ContribDay.day <= last_needed)):
         days.setdefault(username, set()).add(day)
     untils = dict(session.execute(select(ContribCursor.username, ContribCursor.until).where(
-        ContribCursor.wiki == campaign.wiki, ContribCursor.username.in_(listed))).all())
-    groups: dict[str, list[History]] = {RECOGNISED: [], NOT_RECOGNISED: []}
-    for name in names:
-        person = History(name, anchors[name], frozenset(days.get(name, ())), _covered_through(untils.get(name)))
-        groups[RECOGNISED if name in approved else NOT_RECOGNISED].append(person)
-    return groups
+        ContribCursor.wiki == campaign.wiki, ContribCursor.username.in_(list(anchors)))).all())
+    return [History(name, anchor, frozenset(days.get(name, ())), _covered_through(untils.get(name)))
+            for name, anchor in sorted(anchors.items())]
+
+
+def covered_from(last: date) -> datetime:
+    """The earliest refresh point whose stored data covers the whole of day `last` (see _covered_through)."""
+    return datetime(last.year, last.month, last.day) + timedelta(days=1, seconds=-1)
+
+
+def unrecognised_cells(session: Session, campaign: Campaign, end_day: date) -> list[RetentionCell]:
+    """`retention_cell` for the not yet recognised, counted by the database: they share one anchor day (the end
+    of the campaign), and there can be thousands of them, too many to load for a page view."""
+    sums = []
+    for horizon in HORIZONS:
+        last = end_day + timedelta(days=horizon)
+        first = last - timedelta(days=WINDOW - 1)
+        measurable = ContribCursor.until >= covered_from(last)
+        edited = exists().where(ContribDay.wiki == campaign.wiki, ContribDay.username == Participant.username,
+                                ContribDay.day >= first, ContribDay.day <= last, ContribDay.edits > 0)
+        sums += [func.sum(case((measurable, 1), else_=0)), func.sum(case((and_(measurable, edited), 1), else_=0))]
+    row = session.execute(
+        select(func.count(), *sums).select_from(Participant)
+        .outerjoin(ContribCursor, and_(ContribCursor.wiki == campaign.wiki,
+                                       ContribCursor.username == Participant.username))
+        .where(Participant.campaign_id == campaign.id, Participant.hidden.is_(False),
+               Participant.username.not_in(_approved(campaign)))).one()
+    people = int(row[0])
+    return [RetentionCell(NOT_RECOGNISED, horizon, people, int(row[1 + 2 * i] or 0), int(row[2 + 2 * i] or 0))
+            for i, horizon in enumerate(HORIZONS)]
+
+
+def compute_retention(session: Session, campaign: Campaign) -> list[RetentionCell]:
+    """Both groups at both horizons, in HORIZONS order, recognised first."""
+    if campaign.ends is None:
+        return []
+    end_day = _day(campaign.ends)
+    recognised = recognised_histories(session, campaign, end_day)
+    others = {cell.horizon: cell for cell in unrecognised_cells(session, campaign, end_day)}
+    cells = []
+    for horizon in HORIZONS:
+        cells += [retention_cell(RECOGNISED, recognised, horizon), others[horizon]]
+    return cells
 
 
 def build(session: Session, campaign: Campaign, now: datetime) -> Report:
@@ -270,16 +314,41 @@ def build(session: Session, campaign: Campaign, now: datetime) -> Report:
     for name in names:
         consent[Consent(known.get(name, Consent.unknown)).value] += 1
 
-    groups = histories(session, campaign)
-    cells = [retention_cell(group, people, horizon)
-             for horizon in HORIZONS for group, people in groups.items()] if campaign.ends else []
+    cells, as_of = retention(session, campaign)
+    listed = int(session.scalar(select(func.count()).select_from(Participant).where(
+        Participant.campaign_id == campaign.id, Participant.hidden.is_(False))) or 0)
     return Report(
         campaign=campaign, generated_at=now, nominations=nominations, to_approval=to_approval,
         to_delivery=to_delivery, deliveries=deliveries, skipped_reasons=skipped_reasons,
         recipients=len(names), consent=consent,
-        participants=len(groups[RECOGNISED]) + len(groups[NOT_RECOGNISED]),
-        retention=cells, no_end_date=campaign.ends is None,
+        participants=listed,
+        retention=cells, no_end_date=campaign.ends is None, retention_as_of=as_of,
     )
+
+
+def retention(session: Session, campaign: Campaign) -> tuple[list[RetentionCell], datetime | None]:
+    """The job's snapshot when there is one (and when it was computed); otherwise computed now."""
+    snapshot = session.get(RetentionSnapshot, campaign.id)
+    if snapshot is None:
+        return compute_retention(session, campaign), None
+    return [RetentionCell(**cell) for cell in snapshot.cells], snapshot.computed_at
+
+
+def store_snapshots(session: Session, now: datetime) -> int:
+    """Recompute the retention snapshot of every campaign with participants and an end date (a job step,
+    run after each contribution refresh); returns how many were stored."""
+    with_participants = select(Participant.campaign_id).distinct()
+    stored = 0
+    for campaign in session.scalars(select(Campaign).where(Campaign.id.in_(with_participants),
+                                                           Campaign.ends.is_not(None))):
+        cells = [dataclasses.asdict(cell) for cell in compute_retention(session, campaign)]
+        snapshot = session.get(RetentionSnapshot, campaign.id)
+        if snapshot is None:
+            session.add(RetentionSnapshot(campaign_id=campaign.id, computed_at=now, cells=cells))
+        else:
+            snapshot.computed_at, snapshot.cells = now, cells
+        stored += 1
+    return stored
 
 
 # --- chart and CSV --------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ def test_refreshed_contributions_give_the_hand_computed_report(local_wiki: Any, 
     with database.transaction() as session:
         campaign = campaigns.get(session, "scenario")
         participants.add(session, campaign, [scenario.name(prefix, "Late")], ParticipantSource.paste, "Olga")
+        # The job recomputes the snapshot after every refresh; Late joined after this one.
+        assert report.store_snapshots(session, scenario.REFRESHED_AT) == 1
     with database.session() as session:
         stored = {(row.username, row.day): row.edits for row in session.scalars(select(ContribDay))}
         # Hid is hidden from the report but, as a recognised recipient, still followed.
@@ -80,6 +82,7 @@ def test_refreshed_contributions_give_the_hand_computed_report(local_wiki: Any, 
                     for day, count in days if user != scenario.NEVER_REFRESHED}
         assert stored == expected
         built = report.build(session, campaigns.get(session, "scenario"), scenario.REFRESHED_AT)
+    assert built.retention_as_of == scenario.REFRESHED_AT
     check_scenario_report(built)
 
 

@@ -63,6 +63,22 @@ def test_scenario_report_matches_the_hand_computed_figures(database: Database) -
         check_scenario_report(report.build(session, campaign, scenario.REFRESHED_AT))
 
 
+def test_the_job_snapshot_holds_the_same_figures(database: Database) -> None:
+    config = make_config(database_url=database.url)
+    with database.transaction() as session:
+        scenario.seed(session, config)
+    store_contributions(database)
+    with database.transaction() as session:
+        campaign = campaigns.get(session, "scenario")
+        live = report.build(session, campaign, scenario.REFRESHED_AT)
+        assert live.retention_as_of is None
+        assert report.store_snapshots(session, scenario.REFRESHED_AT) == 1
+    with database.session() as session:
+        stored = report.build(session, campaigns.get(session, "scenario"), scenario.REFRESHED_AT)
+    assert stored.retention == live.retention and stored.retention_as_of == scenario.REFRESHED_AT
+    check_scenario_report(stored)
+
+
 def test_follow_up_lists_exactly_the_participants_without_an_approved_nomination(database: Database) -> None:
     config = make_config(database_url=database.url)
     with database.transaction() as session:

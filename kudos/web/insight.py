@@ -113,9 +113,10 @@ def campaign_report(slug: str) -> str:
     require(Action.see_report, campaign)
     built = report.build(session, campaign, utcnow())
     chart = Markup(report.chart_svg(built.retention)) if built.retention else None  # noqa: S704 - built from numbers
+    reminder = report.reminder_due(campaign, utcnow())
     return render_template("report.html", campaign=campaign, report=built, chart=chart, percent=report.percent,
-                           min_group=report.MIN_GROUP, reminder=report.reminder_due(campaign, utcnow()),
-                           unrecognised=report.unrecognised_count(session, campaign))
+                           min_group=report.MIN_GROUP, reminder=reminder,
+                           unrecognised=report.unrecognised_count(session, campaign) if reminder else 0)
 
 
 @bp.get("/campaigns/<slug>/report.csv")

@@ -52,9 +52,21 @@ def upgrade() -> None:
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.create_index('ix_participant_username', ['username'], unique=False)
 
+    op.create_table('retention_snapshot',
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.Column('cells', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_retention_snapshot_campaign_id_campaign'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('campaign_id', name=op.f('pk_retention_snapshot')),
+    mysql_charset='utf8mb4',
+    mysql_collate='utf8mb4_bin',
+    mysql_engine='InnoDB'
+    )
+
 
 
 def downgrade() -> None:
+    op.drop_table('retention_snapshot')
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.drop_index('ix_participant_username')
 
