@@ -93,8 +93,8 @@ def wanted(session: Session, now: datetime) -> dict[tuple[str, str], datetime]:
                Nomination.created_at)
         .join(Campaign, Campaign.id == Nomination.campaign_id)
         .where(Nomination.status == NominationStatus.approved, followed))
-    for wiki, username, starts, reviewed_at, created_at in rows:
-        need(wiki, username, starts or reviewed_at or created_at)
+    for row in rows:
+        need(row.wiki, row.recipient, row.starts or row.reviewed_at or row.created_at)
     return needs
 
 

@@ -286,13 +286,14 @@ def build(session: Session, campaign: Campaign, now: datetime) -> Report:
     approvals = session.execute(select(Nomination.created_at, Nomination.reviewed_at).where(
         Nomination.campaign_id == campaign.id, Nomination.status == NominationStatus.approved,
         Nomination.reviewed_at.is_not(None)))
-    to_approval = Durations.of(reviewed - created for created, reviewed in approvals)
+    to_approval = Durations.of(reviewed - created for created, reviewed in approvals if reviewed is not None)
     delivered = session.execute(
         select(Nomination.reviewed_at, Delivery.done_at).join(Delivery, Delivery.nomination_id == Nomination.id)
         .where(Nomination.campaign_id == campaign.id, Delivery.channel == "talkpage",
                Delivery.status == DeliveryStatus.done, Delivery.done_at.is_not(None),
                Nomination.reviewed_at.is_not(None)))
-    to_delivery = Durations.of(done - reviewed for reviewed, done in delivered)
+    to_delivery = Durations.of(done - reviewed for reviewed, done in delivered
+                               if done is not None and reviewed is not None)
 
     deliveries: dict[str, dict[str, int]] = {}
     for channel, status, count in session.execute(
