@@ -145,6 +145,32 @@ def refresh_contribs() -> None:
     click.echo(f"Refreshed contributions: {contribs.refresh(_db(), _config(), utcnow())}.")
 
 
+@click.command("prune")
+@with_appcontext
+@_sentences
+def prune() -> None:
+    """Skip social deliveries that waited too long for consent; delete audit rows past retention_days."""
+    from kudos import maintenance
+
+    with _db().transaction() as session:
+        report = maintenance.prune(session, _config())
+    click.echo("\n".join(report.lines()))
+
+
+@click.command("check-config")
+@with_appcontext
+def check_config() -> None:
+    """Check the configuration and reach every dependency (database, wikis, OAuth, social channels)."""
+    from kudos import checks
+
+    failed = 0
+    for result in checks.run_checks(_config(), _db()):
+        click.echo(result.line())
+        failed += result.failed
+    if failed:
+        raise click.ClickException(f"{failed} check{'s' if failed > 1 else ''} failed.")
+
+
 def register(app: Flask) -> None:
-    for command in (db_group, campaign_group, organizer_group, seed_demo, refresh_contribs):
+    for command in (db_group, campaign_group, organizer_group, seed_demo, prune, check_config, refresh_contribs):
         app.cli.add_command(command)

@@ -196,6 +196,10 @@ def _validate(data: dict[str, Any]) -> Config:
     if unknown:
         raise ConfigError(f"The configuration key “{unknown[0]}” is not known; see config.example.yaml.")
 
+    retention = data.get("retention_days")
+    if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int) or retention < 1):
+        raise ConfigError("The configuration key “retention_days” must be a whole number of days (1 or more).")
+
     environment = _string(data, "environment", "production")
     if environment not in ("production", "development"):
         raise ConfigError("The configuration key “environment” must be “production” or “development”.")
@@ -330,9 +334,9 @@ def _channels(value: Any) -> dict[str, dict[str, Any]]:
         return {}
     if not isinstance(value, dict):
         raise ConfigError("The configuration key “channels” must map channel names to their settings.")
+    value = _merge_environment_channels({str(name): spec for name, spec in value.items()})
     channels: dict[str, dict[str, Any]] = {}
     for name, spec in value.items():
-        name = str(name)
         if name in BUILTIN_CHANNELS:
             raise ConfigError(f"The channel name “{name}” is reserved; choose another name.")
         if not isinstance(spec, dict) or spec.get("type") not in SOCIAL_TYPES:
@@ -340,6 +344,23 @@ def _channels(value: Any) -> dict[str, dict[str, Any]]:
                               f"{', '.join(SOCIAL_TYPES)}.")
         channels[name] = dict(spec)
     return channels
+
+
+def _merge_environment_channels(value: dict[str, Any]) -> dict[str, Any]:
+    """Fold TOOL_CHANNELS__ODIA_MASTODON__ACCESS_TOKEN into the channel “odia-mastodon”.
+
+    Variable names cannot hold “-”, so a secret for a hyphenated channel arrives under the name with
+    “_”; without a `type` of its own it belongs to the configured channel of the same spelling.
+    """
+    merged = dict(value)
+    for name, spec in value.items():
+        if not isinstance(spec, dict) or "type" in spec:
+            continue
+        twins = [other for other in value if other != name and other.replace("-", "_") == name]
+        if len(twins) == 1 and isinstance(merged.get(twins[0]), dict):
+            merged[twins[0]] = {**merged[twins[0]], **spec}
+            del merged[name]
+    return merged
 
 
 def _campaigns(value: Any, wikis: dict[str, Wiki], channels: dict[str, Any]) -> tuple[CampaignSpec, ...]:

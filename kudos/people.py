@@ -33,12 +33,20 @@ def is_opted_out(session: Session, username: str) -> bool:
 
 
 def set_consent(session: Session, username: str, consent: Consent, actor: str | None = None) -> Person:
+    """Record the recipient's answer and apply it to their social deliveries in the same transaction."""
+    from kudos import consent as gate  # the gate imports the outbox, which imports this module
+
     person = get_or_create(session, username)
     if person.consent != consent:
         audit.record(session, actor or person.username, "consent." + consent.value, person,
                      before=person.consent.value)
         person.consent = consent
         person.consent_at = utcnow()
+    # Applied even when the answer did not change, so a delivery created in a race is not left behind.
+    if consent == Consent.granted:
+        gate.release(session, person.username)
+    elif consent == Consent.refused:
+        gate.refuse(session, person.username)
     return person
 
 

@@ -78,6 +78,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("insight.campaign_report_csv", "GET"): Case("/campaigns/campaign-a/report.csv",
                                                  roles(302, 403, organizer_a=200, admin=200)),
     ("insight.dashboard", "GET"): Case("/dashboard", roles(302, 200)),
+    ("privacy.policy", "GET"): Case("/privacy", everyone(200)),
+    ("privacy.download", "GET"): Case("/me/data.json", roles(302, 200)),
+    ("privacy.confirm_delete", "GET"): Case("/me/delete", roles(302, 200)),
+    ("privacy.delete", "POST"): Case("/me/delete", roles(403, 200), {"confirm": "y"}),
 }
 
 

@@ -193,3 +193,27 @@ def test_organizer_imports_an_event_through_the_page(database: Database,
     with database.session() as session:
         names = set(session.scalars(select(Participant.username)))
     assert len(names) == 41 and "Secret Sita" not in names
+
+
+def test_erasure_removes_participation_and_contribution_counts(database: Database) -> None:
+    from datetime import date, datetime
+
+    from kudos import privacy
+    from kudos.models import ContribCursor, ContribDay
+
+    config = make_config(database_url=database.url)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config)
+        participants.add(session, campaign, ["Zelda Quux", "Ravi"], ParticipantSource.paste, "Olga Organizer")
+        session.add(ContribDay(wiki="orwiki", username="Zelda Quux", day=date(2026, 1, 2), edits=3))
+        session.add(ContribCursor(wiki="orwiki", username="Zelda Quux", since=datetime(2026, 1, 1),
+                                  until=datetime(2026, 2, 1)))
+        session.flush()
+        exported = privacy.export(session, config, "Zelda Quux")
+        assert exported["campaign_participation"][0]["campaign"] == "workshop"
+        assert exported["contributions_per_day"] == [{"wiki": "orwiki", "day": "2026-01-02", "edits": 3}]
+        privacy.erase(session, config, "Zelda Quux")
+    with database.session() as session:
+        assert set(session.scalars(select(Participant.username))) == {"Ravi"}
+        assert session.scalar(select(ContribDay.username)) is None
+        assert session.scalar(select(ContribCursor.username)) is None

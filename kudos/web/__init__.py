@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, g, render_template, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import Forbidden
 
 from kudos.config import PROJECT_ROOT, Config
 from kudos.db import Database
@@ -33,13 +34,19 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.extensions["kudos.db"] = database or Database(config.database_url)
     csrf.init_app(app)
 
-    from kudos.web import auth, health, insight, organizers, wall
+    from kudos.web import i18n
+
+    i18n.init_app(app)
+
+    from kudos.web import auth, health, insight, organizers, privacy, readonly, wall
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(wall.bp)
     app.register_blueprint(organizers.bp)
     app.register_blueprint(insight.bp)
+    app.register_blueprint(privacy.bp)
+    readonly.init_app(app)
 
     from kudos.cli import register as register_cli
 
@@ -80,41 +87,42 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
-    def page(status: int, title: str, message: str):
-        return render_template("error.html", title=title, message=message), status
+    # Titles and explanations are message keys (i18n/en.json); `text` carries a sentence that is already
+    # written, such as a domain rule's explanation.
+    def page(status: int, title_key: str, text_key: str | None = None, text: str | None = None):
+        return render_template("error.html", title_key=title_key, text_key=text_key, text=text), status
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return page(400, "The form expired",
-                    "This form was sent without a valid security token, often because the page was open for "
-                    "a long time or you signed in again elsewhere. Go back, reload the page and send it again.")
+        return page(400, "kudos-error-csrf-title", "kudos-error-csrf-text")
 
     @app.errorhandler(NotFound)
     def not_found_domain(error: NotFound):
-        return page(404, "Not found", error.message)
+        return page(404, "kudos-error-notfound-title", text=error.message)
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        return page(409, "That cannot be done", error.message)
+        return page(409, "kudos-error-conflict-title", text=error.message)
 
     @app.errorhandler(400)
     def bad_request(error: Any):
-        return page(400, "Bad request", "The request could not be understood. Go back and try again.")
+        return page(400, "kudos-error-badrequest-title", "kudos-error-badrequest-text")
 
     @app.errorhandler(403)
     def forbidden(error: Any):
-        return page(403, "Not allowed", getattr(error, "description", "") or "You may not do this.")
+        description = getattr(error, "description", "")
+        if not description or description == Forbidden.description:
+            return page(403, "kudos-error-forbidden-title", "kudos-error-forbidden-text")
+        return page(403, "kudos-error-forbidden-title", text=description)
 
     @app.errorhandler(404)
     def not_found(error: Any):
-        return page(404, "Not found", "There is nothing at this address.")
+        return page(404, "kudos-error-notfound-title", "kudos-error-notfound-text")
 
     @app.errorhandler(405)
     def method_not_allowed(error: Any):
-        return page(405, "Not allowed", "This address does not accept that kind of request.")
+        return page(405, "kudos-error-forbidden-title", "kudos-error-method-text")
 
     @app.errorhandler(500)
     def server_error(error: Any):
-        return page(500, "Something went wrong",
-                    "Kudos hit an unexpected problem. Try again in a moment; if it keeps happening, "
-                    "tell the maintainers.")
+        return page(500, "kudos-error-server-title", "kudos-error-server-text")

@@ -1,0 +1,55 @@
+"""Sharing by hand where no group API exists (WhatsApp groups and channels, Facebook groups).
+
+The organizer's delivery page offers a pre-filled WhatsApp link, a Facebook share link and the text for
+a copy button; nothing is posted automatically. Offered only for a delivered shout-out whose recipient
+agreed to social sharing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+
+from kudos import people
+from kudos.awards import find_award
+from kudos.config import Config
+from kudos.errors import ConfigError, DomainError
+from kudos.models import Consent, DeliveryStatus, Nomination, NominationStatus
+from kudos.outbox import WALL
+from kudos.social.text import choose_template, grapheme_count, permalink, render
+
+SHARE_LIMIT = 1000  # graphemes: a chat message people will read, not the networks' maximum
+
+
+@dataclass(frozen=True)
+class ShareLinks:
+    text: str  # for the copy button
+    whatsapp: str
+    facebook: str
+
+
+def share_links(session: Session, config: Config, nomination: Nomination,
+                hashtags: tuple[str, ...] = ()) -> ShareLinks:
+    if people.consent_of(session, nomination.recipient) != Consent.granted:
+        raise DomainError(f"{nomination.recipient} has not agreed to social sharing; nothing can be shared.")
+    wall = [d for d in nomination.deliveries if d.channel == WALL]
+    if nomination.status != NominationStatus.approved or not any(d.status == DeliveryStatus.done for d in wall):
+        raise DomainError("This shout-out is not on the wall yet; share it once it has been delivered.")
+    wiki = config.wikis.get(nomination.wiki)
+    language = nomination.campaign.language or (wiki.language if wiki else "") or "en"
+    try:
+        award = find_award(config, nomination.wiki, nomination.award).name
+    except (DomainError, ConfigError):
+        award = nomination.award
+    url = permalink(config, nomination.id)
+    fields = {"recipient": nomination.recipient, "nominator": nomination.nominator, "award": award,
+              "message": nomination.message, "wiki": wiki.name if wiki else nomination.wiki,
+              "campaign": nomination.campaign.name, "url": url}
+    text = render(fields, choose_template(None, language), hashtags, SHARE_LIMIT, grapheme_count).text
+    return ShareLinks(
+        text=text,
+        whatsapp="https://wa.me/?text=" + quote(text, safe=""),
+        facebook="https://www.facebook.com/sharer/sharer.php?u=" + quote(url, safe=""),
+    )
