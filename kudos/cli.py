@@ -134,6 +134,17 @@ def organizer_add(slug: str, username: str, actor: str) -> None:
     click.echo(f"{name} {'now organizes' if added else 'already organizes'} {slug}.")
 
 
+@click.command("refresh-contribs")
+@with_appcontext
+@_sentences
+def refresh_contribs() -> None:
+    """Fetch new contribution counts of campaign participants and recipients (the job does this too)."""
+    from kudos import contribs
+    from kudos.clock import utcnow
+
+    click.echo(f"Refreshed contributions: {contribs.refresh(_db(), _config(), utcnow())}.")
+
+
 @click.command("prune")
 @with_appcontext
 @_sentences
@@ -161,5 +172,5 @@ def check_config() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (db_group, campaign_group, organizer_group, seed_demo, prune, check_config):
+    for command in (db_group, campaign_group, organizer_group, seed_demo, prune, check_config, refresh_contribs):
         app.cli.add_command(command)

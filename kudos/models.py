@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -226,3 +227,62 @@ def _audit_is_append_only(session: Session, _context: Any, _instances: Any) -> N
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError("Audit events are append-only; they are never changed or deleted.")
+
+
+class ParticipantSource(enum.StrEnum):
+    paste = "paste"
+    csv = "csv"
+    dashboard = "dashboard"  # a Programs & Events Dashboard course
+    campaignevents = "campaignevents"  # a CampaignEvents event registration
+
+
+class Participant(Base):
+    """Someone who took part in a campaign (workshop attendee, event registrant), named by an organizer."""
+
+    __tablename__ = "participant"
+    __table_args__ = (Index("ix_participant_username", "username"), TABLE_ARGS)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    source: Mapped[ParticipantSource] = mapped_column(_enum(ParticipantSource, "participant_source"))
+    added_by: Mapped[str | None] = mapped_column(String(NAME))
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Hidden participants (staff, people who asked to be left out) are kept, so a re-import does not bring
+    # them back, but appear in neither the follow-up list nor the report.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContribDay(Base):
+    """How many edits a user made on a wiki on one UTC day, as `list=usercontribs` reported them."""
+
+    __tablename__ = "contrib_day"
+    __table_args__ = TABLE_ARGS
+
+    wiki: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    edits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ContribCursor(Base):
+    """The span of time whose contributions are stored for a user: [since, until], both inclusive."""
+
+    __tablename__ = "contrib_cursor"
+    __table_args__ = TABLE_ARGS
+
+    wiki: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    since: Mapped[datetime] = mapped_column(DateTime)
+    until: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RetentionSnapshot(Base):
+    """A campaign's retention figures as computed by the job after a contribution refresh, so that the report
+    page reads a few numbers instead of counting thousands of participants on every view."""
+
+    __tablename__ = "retention_snapshot"
+    __table_args__ = TABLE_ARGS
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime)
+    cells: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import delete, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from kudos.clock import utcnow
@@ -27,10 +27,13 @@ from kudos.models import (
     AuditEvent,
     Campaign,
     CampaignMember,
+    ContribCursor,
+    ContribDay,
     Delivery,
     DeliveryStatus,
     Nomination,
     NominationStatus,
+    Participant,
     Person,
 )
 from kudos.names import canonical_username
@@ -135,6 +138,15 @@ def export(session: Session, config: Config, username: str, now: datetime | None
         "campaign_roles": [{"campaign": m.campaign.slug, "role": m.role.value, "added_by": m.added_by,
                             "added_at": _iso(m.added_at)} for m in memberships],
         "campaigns_created": list(created),
+        "campaign_participation": [
+            {"campaign": campaign_slug, "source": p.source.value, "added_by": p.added_by,
+             "added_at": _iso(p.added_at), "hidden": p.hidden}
+            for p, campaign_slug in session.execute(select(Participant, Campaign.slug).join(
+                Campaign, Campaign.id == Participant.campaign_id).where(Participant.username == name))],
+        "contributions_per_day": [
+            {"wiki": d.wiki, "day": d.day.isoformat(), "edits": d.edits}
+            for d in session.scalars(select(ContribDay).where(ContribDay.username == name)
+                                     .order_by(ContribDay.wiki, ContribDay.day))],
         "nominations_received": [_nomination(n) for n in _nominations(session, name, Nomination.recipient)],
         "nominations_made": [_nomination(n) for n in _nominations(session, name, Nomination.nominator)],
         "nominations_reviewed": [n.id for n in _nominations(session, name, Nomination.reviewer)],
@@ -195,6 +207,11 @@ def erase(session: Session, config: Config, username: str, now: datetime | None 
     session.execute(update(Campaign).where(Campaign.created_by == name).values(created_by=alias))
     _scrub_rows(session, select(Campaign).where(_mentions(Campaign.description, name)), ("description",),
                 name, alias)
+    # Participant lists and stored contribution counts (organizer insight) name the person too.
+    session.execute(delete(Participant).where(Participant.username == name))
+    session.execute(update(Participant).where(Participant.added_by == name).values(added_by=alias))
+    session.execute(delete(ContribDay).where(ContribDay.username == name))
+    session.execute(delete(ContribCursor).where(ContribCursor.username == name))
     if person is not None:
         session.delete(person)
 

@@ -15,10 +15,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kudos import campaigns, nominations
+from kudos import campaigns, nominations, participants
 from kudos.clock import utcnow
 from kudos.db import Database
-from kudos.models import CampaignKind
+from kudos.models import CampaignKind, ParticipantSource
 from kudos.web import create_app
 from tests.support import make_config
 
@@ -64,6 +64,20 @@ MATRIX: dict[tuple[str, str], Case] = {
                                       roles(302, 403, organizer_a=200, admin=200)),
     ("organizers.add", "POST"): Case("/campaigns/campaign-a/organizers",
                                      roles(403, 403, organizer_a=302, admin=302), {"username": "Newbie"}),
+    ("insight.participants_index", "GET"): Case("/campaigns/campaign-a/participants",
+                                                roles(302, 403, organizer_a=200, admin=200)),
+    ("insight.participants_add", "POST"): Case("/campaigns/campaign-a/participants",
+                                               roles(403, 403, organizer_a=302, admin=302),
+                                               {"source": "paste", "names": "Newbie"}),
+    ("insight.participants_hide", "POST"): Case("/campaigns/campaign-a/participants/hide",
+                                                roles(403, 403, organizer_a=302, admin=302),
+                                                {"username": "Pat", "hidden": "1"}),
+    ("insight.follow_up", "GET"): Case("/campaigns/campaign-a/follow-up", roles(302, 403, organizer_a=200, admin=200)),
+    ("insight.campaign_report", "GET"): Case("/campaigns/campaign-a/report",
+                                             roles(302, 403, organizer_a=200, admin=200)),
+    ("insight.campaign_report_csv", "GET"): Case("/campaigns/campaign-a/report.csv",
+                                                 roles(302, 403, organizer_a=200, admin=200)),
+    ("insight.dashboard", "GET"): Case("/dashboard", roles(302, 200)),
     ("privacy.policy", "GET"): Case("/privacy", everyone(200)),
     ("privacy.download", "GET"): Case("/me/data.json", roles(302, 200)),
     ("privacy.confirm_delete", "GET"): Case("/me/delete", roles(302, 200)),
@@ -92,6 +106,7 @@ def _seed(database: Database) -> None:
                          kind=CampaignKind.event, organizers=["Oscar"])
         nominations.nominate(session, config, campaign=a, nominator="Nina", recipient="Ravi", award="barnstar",
                              message="Wrote three fine articles about rivers.", link="Mahanadi")
+        participants.add(session, a, ["Pat", "Ravi"], ParticipantSource.paste, "Olga")
 
 
 def _as(client: FlaskClient, role: str) -> FlaskClient:

@@ -38,12 +38,13 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
 
     i18n.init_app(app)
 
-    from kudos.web import auth, health, organizers, privacy, readonly, wall
+    from kudos.web import auth, health, insight, organizers, privacy, readonly, wall
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(wall.bp)
     app.register_blueprint(organizers.bp)
+    app.register_blueprint(insight.bp)
     app.register_blueprint(privacy.bp)
     readonly.init_app(app)
 
