@@ -33,12 +33,15 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.extensions["kudos.db"] = database or Database(config.database_url)
     csrf.init_app(app)
 
-    from kudos.web import auth, health, organizers, wall
+    from kudos.web import api, auth, bulk, health, organizers, review, wall
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(wall.bp)
     app.register_blueprint(organizers.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(bulk.bp)
+    app.register_blueprint(api.bp)
 
     from kudos.cli import register as register_cli
 
