@@ -97,11 +97,14 @@ def check(session: Session, campaign: Campaign, organizer: str, lines: list[Line
         elif line.username == organizer:
             line.problem = "You cannot nominate yourself."
         else:
-            first_seen[line.username] = line.number
             try:
                 nominations.check_message(line.message or default_message)
             except DomainError as error:
+                # A line with a bad message does not count as the name's first appearance: fixing it
+                # on a later line should work.
                 line.problem = error.message if line.message else "No message: " + error.message
+                continue
+            first_seen[line.username] = line.number
     todo = [line for line in lines if line.problem is None]
     names = [line.username for line in todo]
     found: dict[str, WikiUser] = {}
@@ -173,8 +176,9 @@ def create(session: Session, config: Config, *, campaign: Campaign, organizer: s
 def _consents(session: Session, names: list[str]) -> dict[str, Consent]:
     out: dict[str, Consent] = {}
     for start in range(0, len(names), 500):
-        out.update(session.execute(select(Person.username, Person.consent).where(
-            Person.username.in_(names[start:start + 500]))).tuples())
+        rows = session.execute(select(Person.username, Person.consent).where(
+            Person.username.in_(names[start:start + 500])))
+        out.update({username: consent for username, consent in rows})
     return out
 
 
