@@ -59,7 +59,7 @@ def campaigns_of(session: Session, actor: Actor) -> list[Campaign]:
 def queue(session: Session, actor: Actor, *, campaign_id: int | None = None, wiki: str | None = None,
           after: Cursor | None = None, limit: int = QUEUE_PAGE) -> list[Nomination]:
     """Pending nominations, oldest first, with their campaign loaded (one query)."""
-    query: Select[tuple[Nomination]] = (
+    query: Select[Nomination] = (
         select(Nomination).join(Nomination.campaign).options(contains_eager(Nomination.campaign))
         .where(Nomination.status == NominationStatus.pending)
         .order_by(Nomination.created_at, Nomination.id).limit(limit)

@@ -51,7 +51,7 @@ class ShoutOut:
         }
 
 
-def _base_query() -> Select[Any]:
+def _base_query() -> Select[int, datetime | None, Nomination, str, str, Consent]:
     person = aliased(Person)
     return (
         select(Delivery.id, Delivery.done_at, Nomination, Campaign.slug, Campaign.name, person.consent)

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete
 from flask.testing import FlaskClient
+from sqlalchemy import delete
 
 from kudos import bulk, campaigns, nominations, people
 from kudos.clock import utcnow

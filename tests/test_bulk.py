@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from kudos import bulk, people
 from kudos.db import Database
-from kudos.models import AuditEvent, Delivery, DeliveryStatus, Nomination, NominationStatus
-from kudos.models import Consent
+from kudos.models import AuditEvent, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus
 from tests.factories import make_campaign, make_nomination
 from tests.webtools import count_queries, sign_in_as, web_app, web_config
 

@@ -95,7 +95,8 @@ def test_wall_is_newest_first_with_keyset_pages(database: Database) -> None:
     with database.transaction() as session:
         campaign = make_campaign(session, config)
         for i in range(25):
-            deliver(session, config, campaign, f"Editor {i:02d}", consent=Consent.granted, at=start + timedelta(hours=i))
+            deliver(session, config, campaign, f"Editor {i:02d}", consent=Consent.granted,
+                    at=start + timedelta(hours=i))
     client = _client(database)
     first = client.get("/").get_data(as_text=True)
     assert first.index("Editor 24") < first.index("Editor 23")

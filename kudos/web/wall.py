@@ -78,8 +78,8 @@ def shoutout(nomination_id: int) -> str:
     return render_template("shoutout.html", s=found)
 
 
-def _feed(title: str, self_url: str, alternate: str, **filters: str) -> Response:
-    shoutouts = wall.recent(db_session(), current_config(), limit=FEED_ENTRIES, **filters)
+def _feed(title: str, self_url: str, alternate: str, campaign: str | None = None) -> Response:
+    shoutouts = wall.recent(db_session(), current_config(), limit=FEED_ENTRIES, campaign=campaign)
     body = render_template("feed.atom", shoutouts=shoutouts, feed_url=self_url, alternate=alternate, title=title,
                            updated=shoutouts[0].delivered_at if shoutouts else None)
     response = make_response(body)
