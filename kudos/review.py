@@ -19,7 +19,7 @@ from kudos.config import Config
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign, Delivery, DeliveryStatus, Nomination, NominationStatus
 
-QUEUE_PAGE = 50
+QUEUE_PAGE = 25
 _CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
 
 

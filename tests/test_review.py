@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from kudos import nominations
+from kudos import nominations, review
 from kudos.clock import utcnow
 from kudos.db import Database
 from kudos.models import AuditEvent, Delivery, DeliveryStatus, Nomination, NominationStatus
@@ -76,17 +76,17 @@ def test_queue_pages_by_keyset(database: Database) -> None:
     start = utcnow() - timedelta(hours=20)
     with database.transaction() as session:
         campaign = make_campaign(session, config)
-        for i in range(55):
+        for i in range(review.QUEUE_PAGE + 5):
             # Pairs share a timestamp, so the id must break ties for the pages to neither skip nor repeat.
             make_nomination(session, config, campaign, recipient=f"Person {i:02d}",
                             now=start + timedelta(minutes=i // 2))
     client = _client(database)
     first = client.get("/review").get_data(as_text=True)
-    assert first.count('class="nomination"') == 50
+    assert first.count('class="nomination"') == review.QUEUE_PAGE
     more = first.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
     second = client.get(more).get_data(as_text=True)
     assert second.count('class="nomination"') == 5
-    seen = [f"Person {i:02d}" for i in range(55)]
+    seen = [f"Person {i:02d}" for i in range(review.QUEUE_PAGE + 5)]
     assert all((name in first) != (name in second) for name in seen)
 
 

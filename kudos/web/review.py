@@ -53,7 +53,8 @@ def _queue_page(status: int = 200, errors: dict[int, str] | None = None,
     if len(rows) == review.QUEUE_PAGE:
         following = url_for("review.queue", campaign=slug if chosen else None, wiki=wiki,
                             after=review.Cursor.of(rows[-1]).encode())
-    return render_template("review.html", rows=rows, campaigns=mine, chosen=chosen, wiki=wiki,
+    wiki_names = {w.id: w.name for w in config.wikis.values()}
+    return render_template("review.html", rows=rows, campaigns=mine, chosen=chosen, wiki=wiki, wiki_names=wiki_names,
                            refusals=refusals, following=following, errors=errors or {}, typed=typed or {},
                            here=here), status
 

@@ -1,0 +1,296 @@
+"""Web benchmark: the wall, the review queue and the Atom feed at 1,000 and 100,000 nominations.
+
+    python bench/web.py [--db sqlite|mariadb] [--sizes 1000,100000] [--seconds 4] [--workers 2]
+
+For each size it seeds a throwaway database with SQLAlchemy core bulk inserts, serves the tool with
+gunicorn on a free loopback port, and drives `/healthz`, `/`, `/review` (as a signed-in organizer, with a
+session cookie signed by the app's own secret) and `/feed.atom` from a separate load-generator process:
+first one request at a time (server time: p50/p95 latency), then with several concurrent clients
+(throughput, compared with `/healthz` on the same server in the same run). It ends with
+`RESULT web p95_ms_100k=… ratio_100k_1k=… healthz_ratio=…`, the worst page for each figure.
+Targets (DESIGN §6): p95 < 50 ms at 100k, 100k/1k ≤ 1.3, throughput ≥ 0.25 × /healthz.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = ["/healthz", "/", "/review", "/feed.atom"]
+ORGANIZER = "Bench Organizer"
+SECRET = "bench-secret-" + secrets.token_hex(16)
+MARIADB = "mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
+
+
+# ---------------------------------------------------------------- seeding
+
+def seed(url: str, size: int) -> None:
+    """`size` nominations: 10% pending in the organizer's campaign, 85% approved and delivered, 5% rejected."""
+    from sqlalchemy import insert
+
+    from kudos import migrate
+    from kudos.db import make_engine
+    from kudos.models import Campaign, CampaignMember, Delivery, Nomination, Person
+
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    rng = random.Random(size)
+    start = datetime(2025, 1, 1)
+    with engine.begin() as connection:
+        campaigns = [{"id": i, "slug": f"campaign-{i}", "name": f"Campaign {i}", "wiki": wiki, "kind": "event",
+                      "description": "", "channels": [], "created_at": start}
+                     for i, wiki in enumerate(["orwiki", "enwiki"] * 10, start=1)]
+        connection.execute(insert(Campaign), campaigns)
+        connection.execute(insert(CampaignMember), [
+            {"campaign_id": 1, "username": ORGANIZER, "role": "organizer", "added_at": start}])
+        people = [{"id": i, "username": f"Editor {i}", "consent": ("granted", "unknown", "refused")[i % 3],
+                   "opted_out": False, "created_at": start} for i in range(1, 5001)]
+        connection.execute(insert(Person), people)
+        nominations: list[dict[str, Any]] = []
+        deliveries: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            if nominations:
+                connection.execute(insert(Nomination), nominations)
+            if deliveries:
+                connection.execute(insert(Delivery), deliveries)
+            nominations.clear()
+            deliveries.clear()
+
+        for i in range(1, size + 1):
+            created = start + timedelta(seconds=i * 30)
+            kind = rng.random()
+            status = "pending" if kind < 0.10 else "rejected" if kind < 0.15 else "approved"
+            campaign = 1 if status == "pending" or rng.random() < 0.3 else rng.randint(2, 20)
+            nominator, recipient = f"Nominator {i}", f"Editor {rng.randint(1, 5000)}"
+            nominations.append({
+                "id": i, "campaign_id": campaign, "wiki": campaigns[campaign - 1]["wiki"], "nominator": nominator,
+                "recipient": recipient, "award": "barnstar", "message": f"Thank you for edit number {i}, a fine one.",
+                "link": "Main Page", "status": status, "created_at": created,
+                "reviewer": None if status == "pending" else ORGANIZER,
+                "reviewed_at": None if status == "pending" else created + timedelta(hours=1),
+                "reason": "Not this time." if status == "rejected" else None,
+                "pending_key": f"{campaign}:{nominator}:{recipient}" if status == "pending" else None,
+            })
+            if status == "approved":
+                done = created + timedelta(hours=2)
+                for channel in ("talkpage", "wall"):
+                    deliveries.append({
+                        "nomination_id": i, "channel": channel, "status": "done", "attempts": 1,
+                        "next_attempt_at": done, "key": uuid.uuid4().hex, "created_at": done, "updated_at": done,
+                        "done_at": done})
+            if len(nominations) >= 5000:
+                flush()
+        flush()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+    else:
+        with engine.connect() as connection:
+            for table in ("nomination", "delivery", "person", "campaign"):
+                connection.exec_driver_sql(f"ANALYZE TABLE {table}")
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- serving
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def session_cookie(config_path: Path) -> str:
+    """A signed-in organizer's session, signed with the app's secret as Flask itself would."""
+    os.environ["KUDOS_CONFIG"] = str(config_path)
+    from kudos.config import load_config
+    from kudos.web import create_app
+
+    config = load_config(config_path, environ={})
+    app = create_app(config)
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    assert serializer is not None
+    value = serializer.dumps({"user": {"username": ORGANIZER, "editcount": 1000}})
+    app.extensions["kudos.db"].dispose()
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
+def serve(config_path: Path, port: int, workers: int, access_log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "KUDOS_CONFIG": str(config_path)}
+    # The access log records each request's time inside the worker (%(D)s, microseconds): the server time.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "--access-logfile", str(access_log), "--access-logformat", "%(U)s %(D)s",
+         "app:app"], cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if fetch(port, "/healthz", "")[0] == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not answer /healthz within 30 s")
+
+
+# ---------------------------------------------------------------- load generator (a separate process)
+
+def fetch(port: int, path: str, cookie: str) -> tuple[int, int]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        return response.status, len(response.read())
+    finally:
+        connection.close()
+
+
+def client_main(port: int, path: str, cookie: str, sequential: int, seconds: float, threads: int) -> None:
+    """Run in its own process: latencies one at a time, then throughput with `threads` clients."""
+    for _ in range(10):  # warm caches and connection pools
+        fetch(port, path, cookie)
+    latencies = []
+    for _ in range(sequential):
+        began = time.perf_counter()
+        status, _size = fetch(port, path, cookie)
+        latencies.append((time.perf_counter() - began) * 1000)
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}")
+    done = [0] * threads
+    stop = time.perf_counter() + seconds
+
+    def worker(n: int) -> None:
+        while time.perf_counter() < stop:
+            fetch(port, path, cookie)
+            done[n] += 1
+
+    began = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    print(json.dumps({"p50": statistics.median(latencies), "p95": latencies[int(len(latencies) * 0.95) - 1],
+                      "rps": sum(done) / elapsed}))
+
+
+def drive(port: int, path: str, cookie: str, args: argparse.Namespace, access_log: Path) -> dict[str, float]:
+    logged = len(access_log.read_text().splitlines()) if access_log.exists() else 0
+    out = subprocess.run(
+        [sys.executable, __file__, "--client", str(port), path, cookie, str(args.sequential), str(args.seconds),
+         str(args.threads)], check=True, capture_output=True, text=True)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    # Server time of the one-at-a-time requests (after the 10 warm-up ones), from gunicorn's access log.
+    time.sleep(0.5)  # let the workers flush their log lines
+    lines = access_log.read_text().splitlines()[logged:]
+    server = sorted(int(line.split()[-1]) / 1000 for line in lines if line.split()[0] == path.split("?")[0])
+    sequential = sorted(server[10:10 + args.sequential]) if len(server) >= 10 + args.sequential else server
+    result["server_p50"] = statistics.median(sequential)
+    result["server_p95"] = sequential[max(0, int(len(sequential) * 0.95) - 1)]
+    return result
+
+
+# ---------------------------------------------------------------- the run
+
+def database_for(kind: str, size: int, folder: Path) -> tuple[str, Any]:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / f'bench-{size}.sqlite'}", lambda: None
+    import pymysql
+
+    name = f"kudos_bench_{secrets.token_hex(4)}"
+
+    def admin(sql: str) -> None:
+        connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+            connection.commit()
+        finally:
+            connection.close()
+
+    admin(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    return MARIADB.format(name=name), lambda: admin(f"DROP DATABASE IF EXISTS {name}")
+
+
+def run_size(size: int, args: argparse.Namespace, folder: Path) -> dict[str, dict[str, float]]:
+    url, drop = database_for(args.db, size, folder)
+    try:
+        began = time.perf_counter()
+        seed(url, size)
+        print(f"seeded {size:,} nominations into {args.db} in {time.perf_counter() - began:.1f} s", flush=True)
+        config_path = folder / f"config-{size}.yaml"
+        config_path.write_text(json.dumps({"environment": "development", "secret_key": SECRET, "database_url": url,
+                                           "dev_login": False}))
+        cookie = session_cookie(config_path)
+        port = free_port()
+        access_log = folder / f"access-{size}.log"
+        server = serve(config_path, port, args.workers, access_log)
+        try:
+            results = {}
+            for path in PAGES:
+                results[path] = drive(port, path, cookie if path == "/review" else "", args, access_log)
+                r = results[path]
+                print(f"  {size:>7,} {path:<11} server p50 {r['server_p50']:6.1f} ms  p95 {r['server_p95']:6.1f} ms"
+                      f" | client p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms | {r['rps']:7.1f} req/s", flush=True)
+            return results
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        drop()
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--client":
+        port, path, cookie, sequential, seconds, threads = sys.argv[2:8]
+        client_main(int(port), path, cookie, int(sequential), float(seconds), int(threads))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "mariadb"), default="sqlite")
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument("--threads", type=int, default=8, help="concurrent clients in the throughput phase")
+    parser.add_argument("--sequential", type=int, default=200, help="one-at-a-time requests for latency")
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of the throughput phase per page")
+    args = parser.parse_args()
+    small, large = (int(s) for s in args.sizes.split(","))
+    with tempfile.TemporaryDirectory(prefix="kudos-bench-") as tmp:
+        runs = {size: run_size(size, args, Path(tmp)) for size in (small, large)}
+    pages = [p for p in PAGES if p != "/healthz"]
+    print(f"\npage          server p95 {large // 1000}k ms  {large // 1000}k/{small // 1000}k (server p50)  "
+          f"/healthz throughput ratio ({large // 1000}k)")
+    worst_p95 = worst_ratio = 0.0
+    worst_health = float("inf")
+    for path in pages:
+        p95 = runs[large][path]["server_p95"]
+        ratio = runs[large][path]["server_p50"] / runs[small][path]["server_p50"]
+        health = runs[large][path]["rps"] / runs[large]["/healthz"]["rps"]
+        worst_p95, worst_ratio, worst_health = max(worst_p95, p95), max(worst_ratio, ratio), min(worst_health, health)
+        print(f"{path:<13} {p95:17.1f}  {ratio:23.2f}  {health:31.2f}")
+    verdict = "met" if worst_p95 < 50 and worst_ratio <= 1.3 and worst_health >= 0.25 else "NOT met"
+    print(f"targets (p95 < 50 ms, ratio <= 1.3, healthz ratio >= 0.25): {verdict}")
+    print(f"RESULT web p95_ms_100k={worst_p95:.1f} ratio_100k_1k={worst_ratio:.2f} healthz_ratio={worst_health:.2f}")
+
+
+if __name__ == "__main__":
+    main()
