@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -163,19 +164,20 @@ def fetch(port: int, path: str, cookie: str) -> tuple[int, int]:
         connection.close()
 
 
-def client_main(port: int, path: str, cookie: str, sequential: int, seconds: float, threads: int) -> None:
-    """Run in its own process: latencies one at a time, then throughput with `threads` clients."""
-    for _ in range(10):  # warm caches and connection pools
+def client_main(port: int, path: str, cookie: str, mode: str, amount: float, threads: int) -> None:
+    """Run in its own process. `latency`: `amount` requests one at a time; `rps`: `threads` clients for
+    `amount` seconds. Prints one JSON line."""
+    for _ in range(3):  # warm caches and connection pools
         fetch(port, path, cookie)
-    latencies = []
-    for _ in range(sequential):
-        began = time.perf_counter()
-        status, _size = fetch(port, path, cookie)
-        latencies.append((time.perf_counter() - began) * 1000)
-        if status != 200:
-            raise SystemExit(f"{path} answered {status}")
+    if mode == "latency":
+        for _ in range(int(amount)):
+            status, _size = fetch(port, path, cookie)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}")
+        print(json.dumps({"requests": int(amount)}))
+        return
     done = [0] * threads
-    stop = time.perf_counter() + seconds
+    stop = time.perf_counter() + amount
 
     def worker(n: int) -> None:
         while time.perf_counter() < stop:
@@ -188,26 +190,38 @@ def client_main(port: int, path: str, cookie: str, sequential: int, seconds: flo
         thread.start()
     for thread in pool:
         thread.join()
-    elapsed = time.perf_counter() - began
-    latencies.sort()
-    print(json.dumps({"p50": statistics.median(latencies), "p95": latencies[int(len(latencies) * 0.95) - 1],
-                      "rps": sum(done) / elapsed}))
+    print(json.dumps({"requests": sum(done), "seconds": time.perf_counter() - began}))
 
 
-def drive(port: int, path: str, cookie: str, args: argparse.Namespace, access_log: Path) -> dict[str, float]:
-    logged = len(access_log.read_text().splitlines()) if access_log.exists() else 0
-    out = subprocess.run(
-        [sys.executable, __file__, "--client", str(port), path, cookie, str(args.sequential), str(args.seconds),
-         str(args.threads)], check=True, capture_output=True, text=True)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    # Server time of the one-at-a-time requests (after the 10 warm-up ones), from gunicorn's access log.
-    time.sleep(0.5)  # let the workers flush their log lines
-    lines = access_log.read_text().splitlines()[logged:]
-    server = sorted(int(line.split()[-1]) / 1000 for line in lines if line.split()[0] == path.split("?")[0])
-    sequential = sorted(server[10:10 + args.sequential]) if len(server) >= 10 + args.sequential else server
-    result["server_p50"] = statistics.median(sequential)
-    result["server_p95"] = sequential[max(0, int(len(sequential) * 0.95) - 1)]
+@dataclass
+class Server:
+    size: int
+    port: int
+    cookie: str
+    access_log: Path
+    process: subprocess.Popen[bytes]
+
+    def logged(self) -> int:
+        return len(self.access_log.read_text().splitlines()) if self.access_log.exists() else 0
+
+    def server_times(self, since: int, path: str) -> list[float]:
+        time.sleep(0.3)  # let the workers flush their log lines
+        lines = self.access_log.read_text().splitlines()[since:]
+        times = [int(line.split()[-1]) / 1000 for line in lines if line.split()[0] == path]
+        return times[3:]  # after the client's warm-up requests
+
+
+def client(server: Server, path: str, mode: str, amount: float, threads: int = 1) -> dict[str, Any]:
+    cookie = server.cookie if path == "/review" else ""
+    out = subprocess.run([sys.executable, __file__, "--client", str(server.port), path, cookie, mode, str(amount),
+                          str(threads)], check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(len(ordered) * fraction) - 1))]
 
 
 # ---------------------------------------------------------------- the run
@@ -232,64 +246,103 @@ def database_for(kind: str, size: int, folder: Path) -> tuple[str, Any]:
     return MARIADB.format(name=name), lambda: admin(f"DROP DATABASE IF EXISTS {name}")
 
 
-def run_size(size: int, args: argparse.Namespace, folder: Path) -> dict[str, dict[str, float]]:
+def start(size: int, args: argparse.Namespace, folder: Path) -> tuple[Server, Any]:
     url, drop = database_for(args.db, size, folder)
-    try:
-        began = time.perf_counter()
-        seed(url, size)
-        print(f"seeded {size:,} nominations into {args.db} in {time.perf_counter() - began:.1f} s", flush=True)
-        config_path = folder / f"config-{size}.yaml"
-        config_path.write_text(json.dumps({"environment": "development", "secret_key": SECRET, "database_url": url,
-                                           "dev_login": False}))
-        cookie = session_cookie(config_path)
-        port = free_port()
-        access_log = folder / f"access-{size}.log"
-        server = serve(config_path, port, args.workers, access_log)
-        try:
-            results = {}
-            for path in PAGES:
-                results[path] = drive(port, path, cookie if path == "/review" else "", args, access_log)
-                r = results[path]
-                print(f"  {size:>7,} {path:<11} server p50 {r['server_p50']:6.1f} ms  p95 {r['server_p95']:6.1f} ms"
-                      f" | client p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms | {r['rps']:7.1f} req/s", flush=True)
-            return results
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    finally:
-        drop()
+    began = time.perf_counter()
+    seed(url, size)
+    print(f"seeded {size:,} nominations into {args.db} in {time.perf_counter() - began:.1f} s", flush=True)
+    config_path = folder / f"config-{size}.yaml"
+    config_path.write_text(json.dumps({"environment": "development", "secret_key": SECRET, "database_url": url,
+                                       "dev_login": False}))
+    cookie = session_cookie(config_path)
+    port = free_port()
+    access_log = folder / f"access-{size}.log"
+    return Server(size, port, cookie, access_log, serve(config_path, port, args.workers, access_log)), drop
+
+
+def measure(servers: list[Server], args: argparse.Namespace) -> dict[tuple[int, str], dict[str, float]]:
+    """Interleave the sizes, and each page with /healthz, in short rounds: other load on the machine then
+    weighs on both sides of every ratio alike."""
+    results: dict[tuple[int, str], dict[str, float]] = {}
+    for path in PAGES:
+        times: dict[int, list[float]] = {s.size: [] for s in servers}
+        for _round in range(args.rounds):
+            for server in servers:
+                since = server.logged()
+                client(server, path, "latency", args.sequential // args.rounds)
+                times[server.size] += server.server_times(since, path)
+        for server in servers:
+            results[(server.size, path)] = {"p50": statistics.median(times[server.size]),
+                                            "p95": percentile(times[server.size], 0.95)}
+        if path == "/healthz":
+            continue
+        for server in servers[-1:]:  # throughput matters at the large size
+            rates: dict[str, float] = {"/healthz": 0.0, path: 0.0}
+            for _round in range(args.rounds):
+                for target in ("/healthz", path):
+                    run = client(server, target, "rps", args.seconds / args.rounds, args.threads)
+                    rates[target] += run["requests"] / run["seconds"] / args.rounds
+            results[(server.size, path)].update(rps=rates[path], healthz_rps=rates["/healthz"])
+    return results
+
+
+def report(results: dict[tuple[int, str], dict[str, float]], small: int, large: int, threads: int) -> None:
+    print(f"\nserver time (gunicorn access log, one request at a time); throughput with {threads} clients")
+    print(f"{'page':<11} {'size':>8} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>8} {'/healthz req/s':>15}")
+    for path in PAGES:
+        for size in (small, large):
+            r = results[(size, path)]
+            print(f"{path:<11} {size:>8,} {r['p50']:7.2f} {r['p95']:7.2f} {r.get('rps', 0):8.1f} "
+                  f"{r.get('healthz_rps', 0):15.1f}")
+    label = f"{large // 1000}k"
+    print(f"\n{'page':<11} {'p95 ms ' + label:>12} {'p50 ' + label + '/' + str(small // 1000) + 'k':>12} "
+          f"{'/healthz ratio':>15}")
+    worst_p95 = worst_ratio = 0.0
+    worst_health = float("inf")
+    for path in (p for p in PAGES if p != "/healthz"):
+        r = results[(large, path)]
+        ratio = r["p50"] / results[(small, path)]["p50"]
+        health = r["rps"] / r["healthz_rps"]
+        worst_p95, worst_ratio = max(worst_p95, r["p95"]), max(worst_ratio, ratio)
+        worst_health = min(worst_health, health)
+        print(f"{path:<11} {r['p95']:12.1f} {ratio:12.2f} {health:15.2f}")
+    verdict = "met" if worst_p95 < 50 and worst_ratio <= 1.3 and worst_health >= 0.25 else "NOT met"
+    print(f"targets (p95 < 50 ms, 100k/1k <= 1.3, /healthz ratio >= 0.25): {verdict}")
+    print(f"RESULT web p95_ms_100k={worst_p95:.1f} ratio_100k_1k={worst_ratio:.2f} healthz_ratio={worst_health:.2f}")
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--client":
-        port, path, cookie, sequential, seconds, threads = sys.argv[2:8]
-        client_main(int(port), path, cookie, int(sequential), float(seconds), int(threads))
+        port, path, cookie, mode, amount, threads = sys.argv[2:8]
+        client_main(int(port), path, cookie, mode, float(amount), int(threads))
         return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "mariadb"), default="sqlite")
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients in the throughput phase")
-    parser.add_argument("--sequential", type=int, default=200, help="one-at-a-time requests for latency")
-    parser.add_argument("--seconds", type=float, default=4.0, help="length of the throughput phase per page")
+    parser.add_argument("--sequential", type=int, default=200, help="one-at-a-time requests per page and size")
+    parser.add_argument("--seconds", type=float, default=6.0, help="throughput measuring time per page and size")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds the measurements are split into")
     args = parser.parse_args()
     small, large = (int(s) for s in args.sizes.split(","))
     with tempfile.TemporaryDirectory(prefix="kudos-bench-") as tmp:
-        runs = {size: run_size(size, args, Path(tmp)) for size in (small, large)}
-    pages = [p for p in PAGES if p != "/healthz"]
-    print(f"\npage          server p95 {large // 1000}k ms  {large // 1000}k/{small // 1000}k (server p50)  "
-          f"/healthz throughput ratio ({large // 1000}k)")
-    worst_p95 = worst_ratio = 0.0
-    worst_health = float("inf")
-    for path in pages:
-        p95 = runs[large][path]["server_p95"]
-        ratio = runs[large][path]["server_p50"] / runs[small][path]["server_p50"]
-        health = runs[large][path]["rps"] / runs[large]["/healthz"]["rps"]
-        worst_p95, worst_ratio, worst_health = max(worst_p95, p95), max(worst_ratio, ratio), min(worst_health, health)
-        print(f"{path:<13} {p95:17.1f}  {ratio:23.2f}  {health:31.2f}")
-    verdict = "met" if worst_p95 < 50 and worst_ratio <= 1.3 and worst_health >= 0.25 else "NOT met"
-    print(f"targets (p95 < 50 ms, ratio <= 1.3, healthz ratio >= 0.25): {verdict}")
-    print(f"RESULT web p95_ms_100k={worst_p95:.1f} ratio_100k_1k={worst_ratio:.2f} healthz_ratio={worst_health:.2f}")
+        servers: list[Server] = []
+        drops = []
+        try:
+            for size in (small, large):
+                url_drop: Any = None
+                server, url_drop = start(size, args, Path(tmp))
+                servers.append(server)
+                drops.append(url_drop)
+            results = measure(servers, args)
+        finally:
+            for server in servers:
+                server.process.terminate()
+                server.process.wait(timeout=30)
+            for drop in drops:
+                drop()
+    report(results, small, large, args.threads)
 
 
 if __name__ == "__main__":

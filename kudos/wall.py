@@ -58,7 +58,7 @@ _COLUMNS = (
 )
 
 
-def _base_query() -> Select[Any]:
+def _base_query() -> Select[*tuple[Any, ...]]:
     # Plain columns rather than ORM entities: the wall is the busiest page, and rows are cheap this way.
     return (
         select(*_COLUMNS)
