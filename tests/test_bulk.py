@@ -13,6 +13,7 @@ from kudos import bulk, people
 from kudos.db import Database
 from kudos.models import AuditEvent, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus
 from tests.factories import make_campaign, make_nomination
+from tests.stub_http import Recorded, Reply, StubServer
 from tests.webtools import count_queries, sign_in_as, web_app, web_config
 
 OLGA = "Olga Organizer"
@@ -179,3 +180,34 @@ def test_five_hundred_names_in_batches_of_fifty_in_seconds(database: Database) -
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Nomination)) == 500
         assert session.scalar(select(func.count()).select_from(Delivery)) == 1000
+
+
+class _UsersApi(StubServer):
+    """Answers `list=users` as MediaWiki does (formatversion=2): missing, invalid and blocked users."""
+
+    def route(self, request: Recorded) -> Reply:
+        names = request.body["ususers"].split("|")
+        users = []
+        for name in names:
+            if "<" in name:
+                users.append({"name": name, "invalid": True})
+            elif name.startswith("Ghost"):
+                users.append({"name": name, "missing": True})
+            else:
+                users.append({"userid": 1, "name": name, **({"blockid": 7} if name == "Blocky" else {})})
+        return Reply(200, {"batchcomplete": True, "query": {"users": users}})
+
+
+def test_api_lookup_reads_list_users_in_one_request_per_batch() -> None:
+    stub = _UsersApi().start()
+    try:
+        lookup = bulk.api_lookup(f"http://127.0.0.1:{stub.port}/w/api.php", "Kudos tests")
+        found = lookup(["Alice", "Ghost 1", "Blocky", "Bad<name"])
+        assert found == {"Alice": bulk.WikiUser(exists=True), "Ghost 1": bulk.WikiUser(exists=False),
+                         "Blocky": bulk.WikiUser(exists=True, blocked=True),
+                         "Bad<name": bulk.WikiUser(exists=False, invalid=True)}
+        [request] = stub.requests_to("/w/api.php")
+        assert request.body["list"] == "users" and request.body["usprop"] == "blockinfo"
+        assert request.header("User-Agent") == "Kudos tests"
+    finally:
+        stub.stop()
