@@ -180,6 +180,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("nomination_id", "channel"),
         Index("ix_delivery_due", "status", "next_attempt_at"),
+        # The wall and feeds read done wall deliveries newest first: this index serves them in order.
+        Index("ix_delivery_channel_status_id", "channel", "status", "id"),
         TABLE_ARGS,
     )
 

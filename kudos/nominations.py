@@ -17,7 +17,7 @@ from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import DomainError, NotFound
-from kudos.models import Campaign, Nomination, NominationStatus
+from kudos.models import Campaign, Consent, Nomination, NominationStatus
 from kudos.names import canonical_username
 
 MESSAGE_MIN = 10
@@ -136,6 +136,17 @@ def approve(
     return nomination
 
 
+def approve_on_submission(session: Session, config: Config, nomination: Nomination, actor: str, *,
+                          consent: Consent, now: datetime | None = None) -> Nomination:
+    """Approve a nomination as it is made by someone whose nominations need no second look (an organizer's
+    bulk list after an event). The caller has checked opt-out and passes the recipient's consent, so
+    hundreds can be approved without a query each; the audit log still records every approval."""
+    _check_transition(nomination, NominationStatus.approved)
+    _move(session, nomination, NominationStatus.approved, canonical_username(actor), now, on_submission="yes")
+    outbox.create_deliveries(session, config, nomination, now=now, consent=consent, flush=False)
+    return nomination
+
+
 def reject(session: Session, nomination: Nomination, reviewer: str, reason: str,
            now: datetime | None = None) -> Nomination:
     reason = reason.strip()
@@ -169,6 +180,10 @@ def _move(session: Session, nomination: Nomination, target: NominationStatus, ac
         nomination.reviewer = actor
         nomination.reviewed_at = now or utcnow()
     audit.record(session, actor, "nomination." + _VERBS[target], nomination, before=before.value, **details)
+
+
+def pending_key(campaign_id: int, nominator: str, recipient: str) -> str:
+    return _pending_key(campaign_id, nominator, recipient)
 
 
 def _pending_key(campaign_id: int, nominator: str, recipient: str) -> str:

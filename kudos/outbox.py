@@ -31,9 +31,13 @@ def is_social(channel: str) -> bool:
 
 
 def create_deliveries(session: Session, config: Config, nomination: Nomination,
-                      now: datetime | None = None) -> list[Delivery]:
+                      now: datetime | None = None, *, consent: Consent | None = None,
+                      flush: bool = True) -> list[Delivery]:
+    """`consent` and `flush=False` let a caller approving hundreds at once (bulk nominations) look consent up
+    in one query and write every row in one flush."""
     now = now or utcnow()
-    consent = people.consent_of(session, nomination.recipient)
+    if consent is None:
+        consent = people.consent_of(session, nomination.recipient)
     deliveries = []
     for channel in channels_for(config, nomination):
         status, reason = DeliveryStatus.pending, None
@@ -49,5 +53,6 @@ def create_deliveries(session: Session, config: Config, nomination: Nomination,
         )
         session.add(delivery)
         deliveries.append(delivery)
-    session.flush()
+    if flush:
+        session.flush()
     return deliveries

@@ -1,16 +1,24 @@
-"""The public wall and feed: delivered shout-outs, with the recipient's name only after consent."""
+"""The public wall and feed: delivered shout-outs, with the recipient's name only after consent.
+
+Every list is newest first and paged by keyset (`before` = the last wall delivery id seen), so a page
+costs the same with a thousand shout-outs or a million.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from kudos.config import Config
 from kudos.models import Campaign, Consent, Delivery, DeliveryStatus, Nomination, Person
+from kudos.names import canonical_username
 from kudos.outbox import WALL
+
+PAGE_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -33,36 +41,71 @@ class ShoutOut:
     def anonymous(self) -> bool:
         return self.recipient is None
 
+    def public_fields(self) -> dict[str, Any]:
+        """What the JSON API publishes: the same privacy rule as the pages (nothing personal without consent)."""
+        return {
+            "id": self.id, "nomination_id": self.nomination_id, "wiki": self.wiki, "wiki_name": self.wiki_name,
+            "campaign": {"slug": self.campaign_slug, "name": self.campaign_name}, "award": self.award,
+            "delivered_at": self.delivered_at.isoformat() + "Z", "anonymous": self.anonymous,
+            "recipient": self.recipient, "nominator": self.nominator, "message": self.message, "link": self.link,
+        }
 
-def recent(session: Session, config: Config, *, limit: int = 20, before: int | None = None,
-           wiki: str | None = None, campaign: str | None = None) -> list[ShoutOut]:
-    person = aliased(Person)
-    query = (
-        select(Delivery.id, Delivery.done_at, Nomination, Campaign.slug, Campaign.name, person.consent)
+
+_COLUMNS = (
+    Delivery.id, Delivery.done_at, Nomination.id, Nomination.wiki, Nomination.nominator, Nomination.recipient,
+    Nomination.award, Nomination.message, Nomination.link, Nomination.created_at, Campaign.slug, Campaign.name,
+    Person.consent,
+)
+
+
+def _base_query() -> Select[*tuple[Any, ...]]:
+    # Plain columns rather than ORM entities: the wall is the busiest page, and rows are cheap this way.
+    return (
+        select(*_COLUMNS)
         .join(Nomination, Delivery.nomination_id == Nomination.id)
         .join(Campaign, Nomination.campaign_id == Campaign.id)
-        .outerjoin(person, person.username == Nomination.recipient)
+        .outerjoin(Person, Person.username == Nomination.recipient)
         .where(Delivery.channel == WALL, Delivery.status == DeliveryStatus.done)
-        .order_by(Delivery.id.desc())
-        .limit(limit)
     )
+
+
+def _shoutout(config: Config, row: Any) -> ShoutOut:
+    (delivery_id, done_at, nomination_id, wiki, nominator, recipient, award, message, link, created_at, slug, name,
+     consent) = row
+    shared = consent == Consent.granted
+    wiki_config = config.wikis.get(wiki)
+    return ShoutOut(
+        id=delivery_id, nomination_id=nomination_id, wiki=wiki,
+        wiki_name=wiki_config.name if wiki_config else wiki, campaign_slug=slug,
+        campaign_name=name, award=award, delivered_at=done_at or created_at,
+        recipient=recipient if shared else None,
+        nominator=nominator if shared else None,
+        message=message if shared else None,
+        link=link if shared else None,
+    )
+
+
+def recent(session: Session, config: Config, *, limit: int = 20, before: int | None = None,
+           wiki: str | None = None, campaign: str | None = None, recipient: str | None = None) -> list[ShoutOut]:
+    query = _base_query().order_by(Delivery.id.desc()).limit(max(1, min(limit, PAGE_MAX)))
     if before is not None:
         query = query.where(Delivery.id < before)
     if wiki:
         query = query.where(Nomination.wiki == wiki)
     if campaign:
         query = query.where(Campaign.slug == campaign)
-    shoutouts = []
-    for delivery_id, done_at, nomination, slug, name, consent in session.execute(query):
-        shared = consent == Consent.granted
-        wiki_config = config.wikis.get(nomination.wiki)
-        shoutouts.append(ShoutOut(
-            id=delivery_id, nomination_id=nomination.id, wiki=nomination.wiki,
-            wiki_name=wiki_config.name if wiki_config else nomination.wiki, campaign_slug=slug,
-            campaign_name=name, award=nomination.award, delivered_at=done_at or nomination.created_at,
-            recipient=nomination.recipient if shared else None,
-            nominator=nomination.nominator if shared else None,
-            message=nomination.message if shared else None,
-            link=nomination.link if shared else None,
-        ))
-    return shoutouts
+    if recipient:
+        query = query.where(Nomination.recipient == canonical_username(recipient))
+    return [_shoutout(config, row) for row in session.execute(query)]
+
+
+def one(session: Session, config: Config, nomination_id: int) -> ShoutOut | None:
+    """The delivered shout-out of a nomination (its permalink), or None if it is not on the wall."""
+    row = session.execute(_base_query().where(Delivery.nomination_id == nomination_id)).first()
+    return _shoutout(config, row) if row else None
+
+
+def has_personal_page(session: Session, username: str) -> bool:
+    """Only a recipient who said yes to sharing has a page of their own."""
+    consent = session.scalar(select(Person.consent).where(Person.username == canonical_username(username)))
+    return consent == Consent.granted

@@ -8,17 +8,19 @@ people who should have been refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete
 
-from kudos import campaigns, nominations, participants
+from kudos import bulk, campaigns, nominations, participants, people
 from kudos.clock import utcnow
 from kudos.db import Database
-from kudos.models import CampaignKind, ParticipantSource
+from kudos.models import Base, CampaignKind, Consent, DeliveryStatus, ParticipantSource
 from kudos.web import create_app
 from tests.support import make_config
 
@@ -35,9 +37,10 @@ SESSIONS = {
 
 @dataclass(frozen=True)
 class Case:
-    path: str
+    path: str  # may name seeded objects: {pending}, {delivered}, {failed}
     expect: dict[str, int]
-    data: dict[str, str] = field(default_factory=dict)
+    data: dict[str, str | list[str]] = field(default_factory=dict)
+    reseed: bool = False  # a fresh database per role, for actions that can be done only once
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -82,12 +85,39 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("privacy.download", "GET"): Case("/me/data.json", roles(302, 200)),
     ("privacy.confirm_delete", "GET"): Case("/me/delete", roles(302, 200)),
     ("privacy.delete", "POST"): Case("/me/delete", roles(403, 200), {"confirm": "y"}),
+    ("wall.campaign", "GET"): Case("/campaigns/campaign-a", everyone(200)),
+    ("wall.campaign_feed", "GET"): Case("/campaigns/campaign-a/feed.atom", everyone(200)),
+    ("wall.person", "GET"): Case("/users/orwiki/Sita", everyone(200)),  # Sita consented; others have no page
+    ("wall.shoutout", "GET"): Case("/shoutouts/{delivered}", everyone(200)),
+    ("api.shoutouts", "GET"): Case("/api/v1/shoutouts", everyone(200)),
+    ("review.queue", "GET"): Case("/review", roles(302, 403, organizer_a=200, organizer_b=200, admin=200)),
+    ("review.approve", "POST"): Case("/review/{pending}/approve", roles(403, 403, organizer_a=302, admin=302),
+                                     reseed=True),
+    ("review.reject", "POST"): Case("/review/{pending}/reject", roles(403, 403, organizer_a=302, admin=302),
+                                    {"reason": "Not about this event."}, reseed=True),
+    # Anyone with a queue may send the form; each selected nomination is then checked on its own.
+    ("review.approve_selected", "POST"): Case("/review/approve-selected",
+                                              roles(403, 403, organizer_a=302, organizer_b=302, admin=302),
+                                              {"ids": "{pending}"}, reseed=True),
+    ("review.deliveries", "GET"): Case("/campaigns/campaign-a/deliveries",
+                                       roles(302, 403, organizer_a=200, admin=200)),
+    ("review.retry", "POST"): Case("/deliveries/{failed}/retry", roles(403, 403, organizer_a=302, admin=302),
+                                   reseed=True),
+    ("bulk.form", "GET"): Case("/campaigns/campaign-a/bulk", roles(302, 403, organizer_a=200, admin=200)),
+    ("bulk.submit", "POST"): Case("/campaigns/campaign-a/bulk", roles(403, 403, organizer_a=200, admin=200),
+                                  {"names": "Newbie", "award": "barnstar",
+                                   "message": "Thanks for editing all day at the workshop."}, reseed=True),
 }
+
+
+def _everyone_exists(names: Sequence[str]) -> dict[str, bulk.WikiUser]:
+    return {name: bulk.WikiUser(exists=True) for name in names}
 
 
 def _app(database: Database, csrf: bool) -> Flask:
     app = create_app(make_config(database_url=database.url, admins=["Ada"]), database)
     app.config["WTF_CSRF_ENABLED"] = csrf
+    app.extensions["kudos.user_lookup"] = lambda _wiki: _everyone_exists
     return app
 
 
@@ -96,7 +126,11 @@ def _routes(app: Flask) -> set[tuple[str, str]]:
             for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
 
 
-def _seed(database: Database) -> None:
+def _seed(database: Database) -> dict[str, int]:
+    """Two campaigns, a pending nomination, a delivered one (Sita consented) and a failed delivery."""
+    with database.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(delete(table))
     config = make_config(database_url=database.url)
     with database.transaction() as session:
         now = utcnow()
@@ -104,9 +138,24 @@ def _seed(database: Database) -> None:
                              kind=CampaignKind.event, organizers=["Olga"], starts=now - timedelta(days=1))
         campaigns.create(session, config, slug="campaign-b", name="Campaign B", wiki="orwiki", actor="Ada",
                          kind=CampaignKind.event, organizers=["Oscar"])
-        nominations.nominate(session, config, campaign=a, nominator="Nina", recipient="Ravi", award="barnstar",
-                             message="Wrote three fine articles about rivers.", link="Mahanadi")
+        pending = nominations.nominate(session, config, campaign=a, nominator="Nina", recipient="Ravi",
+                                       award="barnstar", message="Wrote three fine articles about rivers.",
+                                       link="Mahanadi")
+        people.set_consent(session, "Sita", Consent.granted)
+        delivered = nominations.nominate(session, config, campaign=a, nominator="Nina", recipient="Sita",
+                                         award="barnstar", message="Photographed every temple in town.")
+        nominations.approve(session, config, delivered, "Ada")
+        talk, wall = delivered.deliveries[0], delivered.deliveries[-1]
+        talk.status, talk.last_error = DeliveryStatus.failed, "The page is protected."
+        wall.status, wall.done_at = DeliveryStatus.done, now
         participants.add(session, a, ["Pat", "Ravi"], ParticipantSource.paste, "Olga")
+        session.flush()
+        return {"pending": pending.id, "delivered": delivered.id, "failed": talk.id}
+
+
+def _request(client: FlaskClient, case: Case, method: str, ids: dict[str, int]) -> int:
+    data = {k: v.format(**ids) if isinstance(v, str) else v for k, v in case.data.items()}
+    return client.open(case.path.format(**ids), method=method, data=data).status_code
 
 
 def _as(client: FlaskClient, role: str) -> FlaskClient:
@@ -126,23 +175,23 @@ def test_every_route_has_an_entry(database: Database) -> None:
 
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[1]} {r[0]}")
 def test_route_answers_each_role_as_expected(database: Database, route: tuple[str, str]) -> None:
-    _seed(database)
+    ids = _seed(database)
     case = MATRIX[route]
     client = _app(database, csrf=False).test_client()
     seen = {}
     for role in ROLES:
+        if case.reseed:
+            ids = _seed(database)
         _as(client, role)
-        response = client.open(case.path, method=route[1], data=case.data)
-        seen[role] = response.status_code
+        seen[role] = _request(client, case, route[1], ids)
     assert seen == case.expect
 
 
 @pytest.mark.parametrize("route", sorted(r for r in MATRIX if r[1] == "POST"), ids=lambda r: r[0])
 def test_every_post_needs_a_csrf_token(database: Database, route: tuple[str, str]) -> None:
-    _seed(database)
+    ids = _seed(database)
     client = _as(_app(database, csrf=True).test_client(), "admin")
-    response = client.post(MATRIX[route].path, data=MATRIX[route].data)
-    assert response.status_code == 400
+    assert _request(client, MATRIX[route], "POST", ids) == 400
 
 
 def test_state_changes_are_never_done_by_get(database: Database) -> None:
@@ -156,14 +205,14 @@ WIKIMEDIA = re.compile(r"^https://([a-z0-9-]+\.)*(wikipedia|wikimedia|wikidata|m
 
 
 def test_no_page_loads_anything_from_another_host(database: Database) -> None:
-    _seed(database)
+    ids = _seed(database)
     client = _app(database, csrf=True).test_client()
     for role in ("anonymous", "admin"):
         _as(client, role)
         for (_endpoint, method), case in MATRIX.items():
             if method != "GET":
                 continue
-            response = client.get(case.path)
+            response = client.get(case.path.format(**ids))
             if response.status_code != 200 or "html" not in response.content_type:
                 continue
             page = response.get_data(as_text=True)

@@ -38,7 +38,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
 
     i18n.init_app(app)
 
-    from kudos.web import auth, health, insight, organizers, privacy, readonly, wall
+    from kudos.web import api, auth, bulk, health, insight, organizers, privacy, readonly, review, wall
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
@@ -47,6 +47,9 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(insight.bp)
     app.register_blueprint(privacy.bp)
     readonly.init_app(app)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(bulk.bp)
+    app.register_blueprint(api.bp)
 
     from kudos.cli import register as register_cli
 

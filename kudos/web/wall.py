@@ -1,39 +1,99 @@
-"""The public face: the wall of delivered shout-outs and its Atom feed."""
+"""The public face: the wall of delivered shout-outs, campaign and personal pages, permalinks, Atom feeds."""
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from kudos import wall
+from kudos import campaigns, wall
+from kudos.names import canonical_username
 from kudos.web.context import current_config, db_session
 
 bp = Blueprint("wall", __name__)
 
+PAGE = 20
+FEED_ENTRIES = 50
 
-def _int_arg(name: str) -> int | None:
+
+def int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 12 else None
 
 
+def wiki_arg() -> str | None:
+    wiki = request.args.get("wiki") or None
+    return wiki if wiki in current_config().wikis else None
+
+
+def campaign_arg() -> str | None:
+    slug = request.args.get("campaign", "")
+    return slug if 0 < len(slug) <= 64 else None
+
+
+def _page(template: str, **filters: Any) -> str:
+    """A wall page: one query for the shout-outs, whatever the filters."""
+    shoutouts = wall.recent(db_session(), current_config(), limit=PAGE, before=int_arg("before"),
+                            **{k: v for k, v in filters.items() if k in ("wiki", "campaign", "recipient")})
+    older = None
+    if len(shoutouts) == PAGE:
+        args = {**(request.view_args or {}), **{k: v for k, v in request.args.items() if k in ("wiki", "campaign")}}
+        older = url_for(request.endpoint or "wall.index", **args, before=shoutouts[-1].id)
+    return render_template(template, shoutouts=shoutouts, older=older, **filters)
+
+
 @bp.get("/")
 def index() -> str:
-    config = current_config()
-    wiki = request.args.get("wiki") or None
-    if wiki not in config.wikis:
-        wiki = None
-    shoutouts = wall.recent(db_session(), config, limit=20, before=_int_arg("before"), wiki=wiki,
-                            campaign=request.args.get("campaign") or None)
-    older = shoutouts[-1].id if len(shoutouts) == 20 else None
-    return render_template("wall.html", shoutouts=shoutouts, older=older, wiki=wiki)
+    return _page("wall.html", wiki=wiki_arg(), campaign=campaign_arg())
 
 
-@bp.get("/feed.atom")
-def feed() -> Response:
+@bp.get("/campaigns/<slug>")
+def campaign(slug: str) -> str:
+    found = campaigns.get(db_session(), slug)
+    return _page("campaign_wall.html", campaign=found.slug, campaign_obj=found, wiki=wiki_arg())
+
+
+@bp.get("/users/<wiki>/<path:username>")
+def person(wiki: str, username: str) -> str | tuple[str, int]:
     config = current_config()
-    shoutouts = wall.recent(db_session(), config, limit=50)
-    body = render_template("feed.atom", shoutouts=shoutouts, feed_url=url_for("wall.feed", _external=True),
+    name = canonical_username(username)
+    if wiki not in config.wikis or not name:
+        abort(404)
+    if not wall.has_personal_page(db_session(), name):
+        # Without a yes to sharing, a person is not singled out anywhere on Kudos, not even by a 404 that
+        # names them: the sentence is the same whether they were thanked or not.
+        return render_template("error.html", title="No personal page",
+                               message="Kudos shows a personal page only for editors who have chosen to share "
+                                       "their thanks publicly. Their shout-outs, if any, appear on the wall "
+                                       "without their name."), 404
+    return _page("person_wall.html", wiki=wiki, wiki_name=config.wiki(wiki).name, recipient=name)
+
+
+@bp.get("/shoutouts/<int:nomination_id>")
+def shoutout(nomination_id: int) -> str:
+    found = wall.one(db_session(), current_config(), nomination_id)
+    if found is None:
+        abort(404)
+    return render_template("shoutout.html", s=found)
+
+
+def _feed(title: str, self_url: str, alternate: str, campaign: str | None = None) -> Response:
+    shoutouts = wall.recent(db_session(), current_config(), limit=FEED_ENTRIES, campaign=campaign)
+    body = render_template("feed.atom", shoutouts=shoutouts, feed_url=self_url, alternate=alternate, title=title,
                            updated=shoutouts[0].delivered_at if shoutouts else None)
     response = make_response(body)
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
+
+
+@bp.get("/feed.atom")
+def feed() -> Response:
+    return _feed("Kudos shout-outs", url_for("wall.feed", _external=True), url_for("wall.index", _external=True))
+
+
+@bp.get("/campaigns/<slug>/feed.atom")
+def campaign_feed(slug: str) -> Response:
+    found = campaigns.get(db_session(), slug)
+    return _feed(f"Kudos shout-outs: {found.name}", url_for("wall.campaign_feed", slug=slug, _external=True),
+                 url_for("wall.campaign", slug=slug, _external=True), campaign=slug)

@@ -1,0 +1,349 @@
+"""Web benchmark: the wall, the review queue and the Atom feed at 1,000 and 100,000 nominations.
+
+    python bench/web.py [--db sqlite|mariadb] [--sizes 1000,100000] [--seconds 4] [--workers 2]
+
+For each size it seeds a throwaway database with SQLAlchemy core bulk inserts, serves the tool with
+gunicorn on a free loopback port, and drives `/healthz`, `/`, `/review` (as a signed-in organizer, with a
+session cookie signed by the app's own secret) and `/feed.atom` from a separate load-generator process:
+first one request at a time (server time: p50/p95 latency), then with several concurrent clients
+(throughput, compared with `/healthz` on the same server in the same run). It ends with
+`RESULT web p95_ms_100k=… ratio_100k_1k=… healthz_ratio=…`, the worst page for each figure.
+Targets (DESIGN §6): p95 < 50 ms at 100k, 100k/1k ≤ 1.3, throughput ≥ 0.25 × /healthz.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = ["/healthz", "/", "/review", "/feed.atom"]
+ORGANIZER = "Bench Organizer"
+SECRET = "bench-secret-" + secrets.token_hex(16)
+MARIADB = "mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
+
+
+# ---------------------------------------------------------------- seeding
+
+def seed(url: str, size: int) -> None:
+    """`size` nominations: 10% pending in the organizer's campaign, 85% approved and delivered, 5% rejected."""
+    from sqlalchemy import insert
+
+    from kudos import migrate
+    from kudos.db import make_engine
+    from kudos.models import Campaign, CampaignMember, Delivery, Nomination, Person
+
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    rng = random.Random(size)
+    start = datetime(2025, 1, 1)
+    with engine.begin() as connection:
+        campaigns = [{"id": i, "slug": f"campaign-{i}", "name": f"Campaign {i}", "wiki": wiki, "kind": "event",
+                      "description": "", "channels": [], "created_at": start}
+                     for i, wiki in enumerate(["orwiki", "enwiki"] * 10, start=1)]
+        connection.execute(insert(Campaign), campaigns)
+        connection.execute(insert(CampaignMember), [
+            {"campaign_id": 1, "username": ORGANIZER, "role": "organizer", "added_at": start}])
+        people = [{"id": i, "username": f"Editor {i}", "consent": ("granted", "unknown", "refused")[i % 3],
+                   "opted_out": False, "created_at": start} for i in range(1, 5001)]
+        connection.execute(insert(Person), people)
+        nominations: list[dict[str, Any]] = []
+        deliveries: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            if nominations:
+                connection.execute(insert(Nomination), nominations)
+            if deliveries:
+                connection.execute(insert(Delivery), deliveries)
+            nominations.clear()
+            deliveries.clear()
+
+        for i in range(1, size + 1):
+            created = start + timedelta(seconds=i * 30)
+            kind = rng.random()
+            status = "pending" if kind < 0.10 else "rejected" if kind < 0.15 else "approved"
+            campaign = 1 if status == "pending" or rng.random() < 0.3 else rng.randint(2, 20)
+            nominator, recipient = f"Nominator {i}", f"Editor {rng.randint(1, 5000)}"
+            nominations.append({
+                "id": i, "campaign_id": campaign, "wiki": campaigns[campaign - 1]["wiki"], "nominator": nominator,
+                "recipient": recipient, "award": "barnstar", "message": f"Thank you for edit number {i}, a fine one.",
+                "link": "Main Page", "status": status, "created_at": created,
+                "reviewer": None if status == "pending" else ORGANIZER,
+                "reviewed_at": None if status == "pending" else created + timedelta(hours=1),
+                "reason": "Not this time." if status == "rejected" else None,
+                "pending_key": f"{campaign}:{nominator}:{recipient}" if status == "pending" else None,
+            })
+            if status == "approved":
+                done = created + timedelta(hours=2)
+                for channel in ("talkpage", "wall"):
+                    deliveries.append({
+                        "nomination_id": i, "channel": channel, "status": "done", "attempts": 1,
+                        "next_attempt_at": done, "key": uuid.uuid4().hex, "created_at": done, "updated_at": done,
+                        "done_at": done})
+            if len(nominations) >= 5000:
+                flush()
+        flush()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+    else:
+        with engine.connect() as connection:
+            for table in ("nomination", "delivery", "person", "campaign"):
+                connection.exec_driver_sql(f"ANALYZE TABLE {table}")
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- serving
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def session_cookie(config_path: Path) -> str:
+    """A signed-in organizer's session, signed with the app's secret as Flask itself would."""
+    os.environ["KUDOS_CONFIG"] = str(config_path)
+    from kudos.config import load_config
+    from kudos.web import create_app
+
+    config = load_config(config_path, environ={})
+    app = create_app(config)
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    assert serializer is not None
+    value = serializer.dumps({"user": {"username": ORGANIZER, "editcount": 1000}})
+    app.extensions["kudos.db"].dispose()
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
+def serve(config_path: Path, port: int, workers: int, access_log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "KUDOS_CONFIG": str(config_path)}
+    # The access log records each request's time inside the worker (%(D)s, microseconds): the server time.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "--access-logfile", str(access_log), "--access-logformat", "%(U)s %(D)s",
+         "app:app"], cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if fetch(port, "/healthz", "")[0] == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not answer /healthz within 30 s")
+
+
+# ---------------------------------------------------------------- load generator (a separate process)
+
+def fetch(port: int, path: str, cookie: str) -> tuple[int, int]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        return response.status, len(response.read())
+    finally:
+        connection.close()
+
+
+def client_main(port: int, path: str, cookie: str, mode: str, amount: float, threads: int) -> None:
+    """Run in its own process. `latency`: `amount` requests one at a time; `rps`: `threads` clients for
+    `amount` seconds. Prints one JSON line."""
+    for _ in range(3):  # warm caches and connection pools
+        fetch(port, path, cookie)
+    if mode == "latency":
+        for _ in range(int(amount)):
+            status, _size = fetch(port, path, cookie)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}")
+        print(json.dumps({"requests": int(amount)}))
+        return
+    done = [0] * threads
+    stop = time.perf_counter() + amount
+
+    def worker(n: int) -> None:
+        while time.perf_counter() < stop:
+            fetch(port, path, cookie)
+            done[n] += 1
+
+    began = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    print(json.dumps({"requests": sum(done), "seconds": time.perf_counter() - began}))
+
+
+@dataclass
+class Server:
+    size: int
+    port: int
+    cookie: str
+    access_log: Path
+    process: subprocess.Popen[bytes]
+
+    def logged(self) -> int:
+        return len(self.access_log.read_text().splitlines()) if self.access_log.exists() else 0
+
+    def server_times(self, since: int, path: str) -> list[float]:
+        time.sleep(0.3)  # let the workers flush their log lines
+        lines = self.access_log.read_text().splitlines()[since:]
+        times = [int(line.split()[-1]) / 1000 for line in lines if line.split()[0] == path]
+        return times[3:]  # after the client's warm-up requests
+
+
+def client(server: Server, path: str, mode: str, amount: float, threads: int = 1) -> dict[str, Any]:
+    cookie = server.cookie if path == "/review" else ""
+    out = subprocess.run([sys.executable, __file__, "--client", str(server.port), path, cookie, mode, str(amount),
+                          str(threads)], check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(len(ordered) * fraction) - 1))]
+
+
+# ---------------------------------------------------------------- the run
+
+def database_for(kind: str, size: int, folder: Path) -> tuple[str, Any]:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / f'bench-{size}.sqlite'}", lambda: None
+    import pymysql
+
+    name = f"kudos_bench_{secrets.token_hex(4)}"
+
+    def admin(sql: str) -> None:
+        connection = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+            connection.commit()
+        finally:
+            connection.close()
+
+    admin(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    return MARIADB.format(name=name), lambda: admin(f"DROP DATABASE IF EXISTS {name}")
+
+
+def start(size: int, args: argparse.Namespace, folder: Path) -> tuple[Server, Any]:
+    url, drop = database_for(args.db, size, folder)
+    began = time.perf_counter()
+    seed(url, size)
+    print(f"seeded {size:,} nominations into {args.db} in {time.perf_counter() - began:.1f} s", flush=True)
+    config_path = folder / f"config-{size}.yaml"
+    config_path.write_text(json.dumps({"environment": "development", "secret_key": SECRET, "database_url": url,
+                                       "dev_login": False}))
+    cookie = session_cookie(config_path)
+    port = free_port()
+    access_log = folder / f"access-{size}.log"
+    return Server(size, port, cookie, access_log, serve(config_path, port, args.workers, access_log)), drop
+
+
+def measure(servers: list[Server], args: argparse.Namespace) -> dict[tuple[int, str], dict[str, float]]:
+    """Interleave the sizes, and each page with /healthz, in short rounds: other load on the machine then
+    weighs on both sides of every ratio alike."""
+    results: dict[tuple[int, str], dict[str, float]] = {}
+    for path in PAGES:
+        times: dict[int, list[float]] = {s.size: [] for s in servers}
+        for _round in range(args.rounds):
+            for server in servers:
+                since = server.logged()
+                client(server, path, "latency", args.sequential // args.rounds)
+                times[server.size] += server.server_times(since, path)
+        for server in servers:
+            results[(server.size, path)] = {"p50": statistics.median(times[server.size]),
+                                            "p95": percentile(times[server.size], 0.95)}
+        if path == "/healthz":
+            continue
+        for server in servers[-1:]:  # throughput matters at the large size
+            rates: dict[str, float] = {"/healthz": 0.0, path: 0.0}
+            for _round in range(args.rounds):
+                for target in ("/healthz", path):
+                    run = client(server, target, "rps", args.seconds / args.rounds, args.threads)
+                    rates[target] += run["requests"] / run["seconds"] / args.rounds
+            results[(server.size, path)].update(rps=rates[path], healthz_rps=rates["/healthz"])
+    return results
+
+
+def report(results: dict[tuple[int, str], dict[str, float]], small: int, large: int, threads: int) -> None:
+    print(f"\nserver time (gunicorn access log, one request at a time); throughput with {threads} clients")
+    print(f"{'page':<11} {'size':>8} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>8} {'/healthz req/s':>15}")
+    for path in PAGES:
+        for size in (small, large):
+            r = results[(size, path)]
+            print(f"{path:<11} {size:>8,} {r['p50']:7.2f} {r['p95']:7.2f} {r.get('rps', 0):8.1f} "
+                  f"{r.get('healthz_rps', 0):15.1f}")
+    label = f"{large // 1000}k"
+    print(f"\n{'page':<11} {'p95 ms ' + label:>12} {'p50 ' + label + '/' + str(small // 1000) + 'k':>12} "
+          f"{'/healthz ratio':>15}")
+    worst_p95 = worst_ratio = 0.0
+    worst_health = float("inf")
+    for path in (p for p in PAGES if p != "/healthz"):
+        r = results[(large, path)]
+        ratio = r["p50"] / results[(small, path)]["p50"]
+        health = r["rps"] / r["healthz_rps"]
+        worst_p95, worst_ratio = max(worst_p95, r["p95"]), max(worst_ratio, ratio)
+        worst_health = min(worst_health, health)
+        print(f"{path:<11} {r['p95']:12.1f} {ratio:12.2f} {health:15.2f}")
+    verdict = "met" if worst_p95 < 50 and worst_ratio <= 1.3 and worst_health >= 0.25 else "NOT met"
+    print(f"targets (p95 < 50 ms, 100k/1k <= 1.3, /healthz ratio >= 0.25): {verdict}")
+    print(f"RESULT web p95_ms_100k={worst_p95:.1f} ratio_100k_1k={worst_ratio:.2f} healthz_ratio={worst_health:.2f}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--client":
+        port, path, cookie, mode, amount, threads = sys.argv[2:8]
+        client_main(int(port), path, cookie, mode, float(amount), int(threads))
+        return
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "mariadb"), default="sqlite")
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument("--threads", type=int, default=8, help="concurrent clients in the throughput phase")
+    parser.add_argument("--sequential", type=int, default=200, help="one-at-a-time requests per page and size")
+    parser.add_argument("--seconds", type=float, default=6.0, help="throughput measuring time per page and size")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds the measurements are split into")
+    args = parser.parse_args()
+    small, large = (int(s) for s in args.sizes.split(","))
+    with tempfile.TemporaryDirectory(prefix="kudos-bench-") as tmp:
+        servers: list[Server] = []
+        drops = []
+        try:
+            for size in (small, large):
+                url_drop: Any = None
+                server, url_drop = start(size, args, Path(tmp))
+                servers.append(server)
+                drops.append(url_drop)
+            results = measure(servers, args)
+        finally:
+            for server in servers:
+                server.process.terminate()
+                server.process.wait(timeout=30)
+            for drop in drops:
+                drop()
+    report(results, small, large, args.threads)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""Nominations after an event: an organizer pastes the participant list and everyone is thanked at once.
+
+Every name is checked against the wiki in batches of 50 (`list=users` takes 50 names a request) through
+a `lookup(names) -> {name: WikiUser}` callable, and against the database in one query per rule, so 500
+names take a handful of requests and queries rather than a few per name. The valid lines become
+nominations in the caller's single transaction; the others come back with their line number and why.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kudos import audit, nominations
+from kudos.awards import find_award
+from kudos.clock import utcnow
+from kudos.config import Config
+from kudos.errors import DomainError
+from kudos.models import Campaign, Consent, Nomination, NominationStatus, Person
+from kudos.names import canonical_username
+
+BATCH = 50
+MAX_LINES = 2000
+_USER_PREFIXES = ("user:", "[[user:")
+
+
+@dataclass(frozen=True)
+class WikiUser:
+    exists: bool
+    blocked: bool = False
+    invalid: bool = False
+
+
+Lookup = Callable[[Sequence[str]], Mapping[str, WikiUser]]
+
+
+@dataclass
+class Line:
+    number: int
+    text: str
+    username: str
+    message: str | None  # from the CSV column; None means "use the default message"
+    problem: str | None = None
+
+
+@dataclass
+class Result:
+    created: list[Nomination] = field(default_factory=list)
+    problems: list[Line] = field(default_factory=list)
+    approved: bool = False
+
+
+def parse(text: str) -> list[Line]:
+    """One user name per line, or CSV `username,message`; blank lines and a header line are ignored."""
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        if "," in raw:
+            fields = next(csv.reader([raw], skipinitialspace=True), [""])
+            name, message = fields[0], ",".join(fields[1:]).strip() or None
+        else:
+            name, message = raw, None
+        name = _strip_user_prefix(name.strip())
+        if number == 1 and name.lower() in ("username", "user name", "user"):
+            continue
+        lines.append(Line(number, raw.strip(), canonical_username(name), message))
+    return lines
+
+
+def _strip_user_prefix(name: str) -> str:
+    lowered = name.lower()
+    for prefix in _USER_PREFIXES:
+        if lowered.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    return name.removesuffix("]]").split("|")[0]
+
+
+def check(session: Session, campaign: Campaign, organizer: str, lines: list[Line], default_message: str,
+          lookup: Lookup) -> None:
+    """Mark each line's problem, if any. Cheap rules first; the wiki is asked only about the rest."""
+    organizer = canonical_username(organizer)
+    first_seen: dict[str, int] = {}
+    for line in lines:
+        if not line.username:
+            line.problem = "There is no user name on this line."
+        elif line.username in first_seen:
+            line.problem = f"{line.username} is already on line {first_seen[line.username]}."
+        elif line.username == organizer:
+            line.problem = "You cannot nominate yourself."
+        else:
+            try:
+                nominations.check_message(line.message or default_message)
+            except DomainError as error:
+                # A line with a bad message does not count as the name's first appearance: fixing it
+                # on a later line should work.
+                line.problem = error.message if line.message else "No message: " + error.message
+                continue
+            first_seen[line.username] = line.number
+    todo = [line for line in lines if line.problem is None]
+    names = [line.username for line in todo]
+    found: dict[str, WikiUser] = {}
+    for start in range(0, len(names), BATCH):
+        found.update(lookup(names[start:start + BATCH]))
+    opted_out = set(_in_chunks(session, names, lambda chunk: select(Person.username).where(
+        Person.username.in_(chunk), Person.opted_out.is_(True))))
+    keys = {nominations.pending_key(campaign.id, organizer, name): name for name in names}
+    pending = {keys[k] for k in _in_chunks(session, list(keys), lambda chunk: select(Nomination.pending_key).where(
+        Nomination.pending_key.in_(chunk)))}
+    for line in todo:
+        user = found.get(line.username)
+        if user is None or user.invalid:
+            line.problem = f"“{line.username}” is not a valid user name."
+        elif not user.exists:
+            line.problem = f"There is no user {line.username} on this wiki."
+        elif user.blocked:
+            line.problem = f"{line.username} is blocked on this wiki."
+        elif line.username in opted_out:
+            line.problem = f"{line.username} has chosen not to receive awards through Kudos."
+        elif line.username in pending:
+            line.problem = f"You already have a pending nomination of {line.username} in this campaign."
+
+
+def _in_chunks(session: Session, values: list[str], query: Callable[[list[str]], Any], size: int = 500) -> list[Any]:
+    # Hundreds of names fit one IN list; chunk anyway so a 2,000-line paste stays a few queries.
+    out: list[Any] = []
+    for start in range(0, len(values), size):
+        out.extend(session.scalars(query(values[start:start + size])))
+    return out
+
+
+def create(session: Session, config: Config, *, campaign: Campaign, organizer: str, text: str,
+           default_message: str, award: str, approve: bool, lookup: Lookup,
+           now: datetime | None = None) -> Result:
+    """Check the pasted list and turn its valid lines into nominations, within the caller's transaction."""
+    now = now or utcnow()
+    organizer = canonical_username(organizer)
+    find_award(config, campaign.wiki, award)
+    lines = parse(text)
+    if not lines:
+        raise DomainError("Paste at least one user name, one per line.")
+    if len(lines) > MAX_LINES:
+        raise DomainError(f"Paste at most {MAX_LINES} names at a time; this list has {len(lines)}.")
+    check(session, campaign, organizer, lines, default_message, lookup)
+    valid = [line for line in lines if line.problem is None]
+    result = Result(problems=[line for line in lines if line.problem], approved=approve)
+    for line in valid:
+        result.created.append(Nomination(
+            campaign_id=campaign.id, campaign=campaign, wiki=campaign.wiki, nominator=organizer,
+            recipient=line.username, award=award, message=nominations.check_message(line.message or default_message),
+            link="", status=NominationStatus.pending, created_at=now,
+            pending_key=nominations.pending_key(campaign.id, organizer, line.username),
+        ))
+    session.add_all(result.created)
+    session.flush()
+    for nomination in result.created:
+        audit.record(session, organizer, "nomination.create", nomination, campaign=campaign.slug,
+                     recipient=nomination.recipient, award=award, bulk="yes")
+    if approve and result.created:
+        consents = _consents(session, [n.recipient for n in result.created])
+        for nomination in result.created:
+            nominations.approve_on_submission(session, config, nomination, organizer, now=now,
+                                              consent=consents.get(nomination.recipient, Consent.unknown))
+    session.flush()
+    return result
+
+
+def _consents(session: Session, names: list[str]) -> dict[str, Consent]:
+    out: dict[str, Consent] = {}
+    for start in range(0, len(names), 500):
+        rows = session.execute(select(Person.username, Person.consent).where(
+            Person.username.in_(names[start:start + 500])))
+        out.update({username: consent for username, consent in rows})
+    return out
+
+
+def api_lookup(api_url: str, user_agent: str, timeout: float = 10) -> Lookup:
+    """A minimal batched `list=users` reader for one wiki; the shared MediaWiki API client can replace it."""
+    http = requests.Session()
+    http.headers["User-Agent"] = user_agent
+
+    def lookup(names: Sequence[str]) -> dict[str, WikiUser]:
+        response = http.post(api_url, data={
+            "action": "query", "list": "users", "ususers": "|".join(names), "usprop": "blockinfo",
+            "format": "json", "formatversion": "2"}, timeout=timeout)
+        response.raise_for_status()
+        query = response.json().get("query", {})
+        # The wiki answers with its own normalised spelling; map it back to what we asked for.
+        asked = {n["to"]: n["from"] for n in query.get("normalized", [])}
+        out = {}
+        for user in query.get("users", []):
+            name = asked.get(user.get("name", ""), user.get("name", ""))
+            out[name] = WikiUser(exists=not user.get("missing") and not user.get("invalid"),
+                                 blocked="blockid" in user, invalid=bool(user.get("invalid")))
+        return out
+
+    return lookup

@@ -1,0 +1,153 @@
+"""The organizers' side: the review queue, approving many at once, and the delivery status of a campaign.
+
+Lists are paged by keyset on (created_at, id), which the nomination indexes serve in order, so a page
+costs the same at a thousand nominations or a hundred thousand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from kudos import audit, nominations
+from kudos.access import Action, Actor, may
+from kudos.clock import utcnow
+from kudos.config import Config
+from kudos.errors import DomainError, NotFound
+from kudos.models import Campaign, Delivery, DeliveryStatus, Nomination, NominationStatus
+
+QUEUE_PAGE = 25
+_CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a list ordered by (created_at, id): "after this row" (or before, newest first)."""
+
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.created_at.strftime(_CURSOR_FORMAT)}-{self.id}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor | None:
+        if not text or len(text) > 40:
+            return None
+        stamp, _, number = text.partition("-")
+        try:
+            return cls(datetime.strptime(stamp, _CURSOR_FORMAT), int(number))
+        except ValueError:
+            return None
+
+    @classmethod
+    def of(cls, nomination: Nomination) -> Cursor:
+        return cls(nomination.created_at, nomination.id)
+
+
+def campaigns_of(session: Session, actor: Actor) -> list[Campaign]:
+    """The campaigns whose queue this person sees: the ones they organize, or all of them for admins."""
+    query = select(Campaign).order_by(Campaign.name)
+    if not actor.admin:
+        query = query.where(Campaign.id.in_(actor.organizes or {-1}))
+    return list(session.scalars(query))
+
+
+def queue(session: Session, actor: Actor, *, campaign_id: int | None = None, wiki: str | None = None,
+          after: Cursor | None = None, limit: int = QUEUE_PAGE) -> list[Nomination]:
+    """Pending nominations, oldest first, with their campaign loaded (one query)."""
+    query: Select[Nomination] = (
+        select(Nomination).join(Nomination.campaign).options(contains_eager(Nomination.campaign))
+        .where(Nomination.status == NominationStatus.pending)
+        .order_by(Nomination.created_at, Nomination.id).limit(limit)
+    )
+    if campaign_id is not None:
+        if not actor.admin and campaign_id not in actor.organizes:
+            return []
+        query = query.where(Nomination.campaign_id == campaign_id)
+    elif not actor.admin:
+        query = query.where(Nomination.campaign_id.in_(actor.organizes or {-1}))
+    if wiki:
+        query = query.where(Nomination.wiki == wiki)
+    if after is not None:
+        query = query.where(Nomination.created_at >= after.created_at, or_(
+            Nomination.created_at > after.created_at,
+            and_(Nomination.created_at == after.created_at, Nomination.id > after.id)))
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    nomination_id: int
+    ok: bool
+    sentence: str
+
+
+def approve_many(session: Session, config: Config, actor: Actor, ids: list[int]) -> list[Outcome]:
+    """Approve each selected nomination on its own: one refusal does not stop the others."""
+    found = {n.id: n for n in session.scalars(
+        select(Nomination).join(Nomination.campaign).options(contains_eager(Nomination.campaign))
+        .where(Nomination.id.in_(ids)))}
+    outcomes = []
+    for nomination_id in dict.fromkeys(ids):
+        nomination = found.get(nomination_id)
+        if nomination is None:
+            outcomes.append(Outcome(nomination_id, False, f"Nomination {nomination_id} does not exist."))
+            continue
+        decision = may(actor, Action.review, nomination)
+        who = f"{nomination.recipient} ({nomination.campaign.name})"
+        if not decision:
+            outcomes.append(Outcome(nomination_id, False, f"{who}: {decision.reason}"))
+            continue
+        try:
+            with session.begin_nested():
+                nominations.approve(session, config, nomination, actor.username)
+        except DomainError as error:
+            outcomes.append(Outcome(nomination_id, False, f"{who}: {error.message}"))
+            continue
+        outcomes.append(Outcome(nomination_id, True, f"{who}: approved; {what_next(nomination)}"))
+    return outcomes
+
+
+def what_next(nomination: Nomination) -> str:
+    return f"the barnstar will be posted on User talk:{nomination.recipient} within a few minutes."
+
+
+def delivered_page(session: Session, campaign: Campaign, *, before: Cursor | None = None,
+                   limit: int = QUEUE_PAGE) -> list[Nomination]:
+    """Approved nominations of a campaign, newest first, with their deliveries (two queries)."""
+    query = (
+        select(Nomination).options(selectinload(Nomination.deliveries))
+        .where(Nomination.campaign_id == campaign.id, Nomination.status == NominationStatus.approved)
+        .order_by(Nomination.created_at.desc(), Nomination.id.desc()).limit(limit)
+    )
+    if before is not None:
+        query = query.where(Nomination.created_at <= before.created_at, or_(
+            Nomination.created_at < before.created_at,
+            and_(Nomination.created_at == before.created_at, Nomination.id < before.id)))
+    return list(session.scalars(query))
+
+
+def get_delivery(session: Session, delivery_id: int) -> Delivery:
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NotFound(f"There is no delivery number {delivery_id}.")
+    return delivery
+
+
+def retry(session: Session, delivery: Delivery, actor: str, now: datetime | None = None) -> Delivery:
+    """Give a failed delivery a fresh start: the job picks it up on its next round."""
+    if delivery.status != DeliveryStatus.failed:
+        raise DomainError(f"Only a failed delivery can be retried; this one is {delivery.status.value}.")
+    now = now or utcnow()
+    audit.record(session, actor, "delivery.retry", delivery, channel=delivery.channel,
+                 attempts=delivery.attempts, last_error=delivery.last_error)
+    delivery.status = DeliveryStatus.pending
+    delivery.attempts = 0
+    delivery.next_attempt_at = now
+    delivery.claimed_by = None
+    delivery.lease_until = None
+    return delivery

@@ -1,0 +1,82 @@
+"""After an event: `/campaigns/<slug>/bulk`, where an organizer thanks a whole participant list at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, render_template
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from kudos import bulk, campaigns
+from kudos.access import Action
+from kudos.awards import catalogue
+from kudos.errors import DomainError, NotFound
+from kudos.models import Campaign
+from kudos.web.context import current_config, current_database, db_session
+from kudos.web.guard import require
+
+bp = Blueprint("bulk", __name__)
+
+LookupFactory = Callable[[str], bulk.Lookup]
+
+
+class BulkForm(FlaskForm):
+    names = TextAreaField("Participants", validators=[
+        DataRequired("Paste at least one user name, one per line."), Length(max=200_000)])
+    message = TextAreaField("Default message", validators=[Length(max=2000)])
+    award = SelectField("Award", validate_choice=True)
+    approve = BooleanField("Approve them at once (as organizer)")
+
+
+def lookup_for(wiki: str) -> bulk.Lookup:
+    """The wiki's batched user lookup; tests and the shared MediaWiki client plug in through the app."""
+    factory: LookupFactory | None = current_app.extensions.get("kudos.user_lookup")
+    if factory is not None:
+        return factory(wiki)
+    config = current_config()
+    return bulk.api_lookup(config.wiki(wiki).api_url, config.user_agent)
+
+
+def _form(campaign: Campaign) -> BulkForm:
+    form = BulkForm()
+    form.award.choices = [(a.id, a.name) for a in catalogue(current_config(), campaign.wiki)]
+    if form.award.data is None:
+        form.award.data = campaign.default_award or form.award.choices[0][0]
+    return form
+
+
+@bp.get("/campaigns/<slug>/bulk")
+def form(slug: str) -> str:
+    campaign = campaigns.get(db_session(), slug)
+    require(Action.manage_campaign, campaign)
+    return render_template("bulk.html", campaign=campaign, form=_form(campaign), result=None)
+
+
+@bp.post("/campaigns/<slug>/bulk")
+def submit(slug: str) -> Response | tuple[str, int]:
+    campaign = campaigns.get(db_session(), slug)
+    actor = require(Action.manage_campaign, campaign)
+    form = _form(campaign)
+    if not form.validate_on_submit():
+        return render_template("bulk.html", campaign=campaign, form=form, result=None), 400
+    try:
+        with current_database().transaction() as session:
+            result = bulk.create(session, current_config(), campaign=campaigns.get(session, slug),
+                                 organizer=actor.username, text=form.names.data or "",
+                                 default_message=form.message.data or "", award=form.award.data or "",
+                                 approve=bool(form.approve.data), lookup=lookup_for(campaign.wiki))
+            created = [n.recipient for n in result.created]
+    except NotFound:
+        raise
+    except DomainError as error:
+        form.names.errors = [*form.names.errors, error.message]
+        return render_template("bulk.html", campaign=campaign, form=form, result=None), 400
+    # Keep only the lines with problems in the box, so the organizer fixes them and sends again.
+    by_number = {line.number: line for line in result.problems}
+    kept = [raw for number, raw in enumerate((form.names.data or "").splitlines(), start=1) if number in by_number]
+    form.names.data = "\n".join(kept)
+    status = 200 if created or not result.problems else 400
+    return render_template("bulk.html", campaign=campaign, form=form, result=result, created=created), status

@@ -1,0 +1,165 @@
+"""The review queue for organizers, and a campaign's delivery status with retries for failed deliveries."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import Length
+
+from kudos import campaigns, nominations, review
+from kudos.access import Action, may
+from kudos.errors import DomainError, NotFound
+from kudos.web.auth import safe_next
+from kudos.web.context import current_config, current_database, db_session
+from kudos.web.guard import require
+
+bp = Blueprint("review", __name__)
+
+
+class QueueForm(FlaskForm):
+    next = HiddenField()  # the queue page (with its filters) to return to
+
+
+class ApproveForm(QueueForm):
+    message = TextAreaField("Message", validators=[Length(max=nominations.MESSAGE_MAX * 2)])
+
+
+class RejectForm(QueueForm):
+    reason = TextAreaField("Reason", validators=[Length(max=2000)])
+
+
+def _queue_page(status: int = 200, errors: dict[int, str] | None = None,
+                typed: dict[int, dict[str, str]] | None = None, here: str | None = None) -> tuple[str, int]:
+    actor = require(Action.see_review_queue)
+    config = current_config()
+    session = db_session()
+    here = here or request.full_path.rstrip("?")
+    args = MultiDict(parse_qsl(urlsplit(here).query))
+    mine = review.campaigns_of(session, actor)
+    slug = args.get("campaign") or None
+    chosen = next((c for c in mine if c.slug == slug), None)
+    wiki = args.get("wiki") or None
+    if wiki not in config.wikis:
+        wiki = None
+    rows = review.queue(session, actor, campaign_id=chosen.id if chosen else None, wiki=wiki,
+                        after=review.Cursor.decode(args.get("after")))
+    refusals = {n.id: may(actor, Action.review, n).reason for n in rows if not may(actor, Action.review, n)}
+    following = None
+    if len(rows) == review.QUEUE_PAGE:
+        following = url_for("review.queue", campaign=slug if chosen else None, wiki=wiki,
+                            after=review.Cursor.of(rows[-1]).encode())
+    wiki_names = {w.id: w.name for w in config.wikis.values()}
+    return render_template("review.html", rows=rows, campaigns=mine, chosen=chosen, wiki=wiki, wiki_names=wiki_names,
+                           refusals=refusals, following=following, errors=errors or {}, typed=typed or {},
+                           here=here), status
+
+
+@bp.get("/review")
+def queue() -> tuple[str, int]:
+    return _queue_page()
+
+
+def _back(form: QueueForm) -> Response:
+    return redirect(safe_next(form.next.data or url_for("review.queue")))
+
+
+def _redisplay(form: QueueForm, nomination_id: int, sentence: str, **typed: str) -> tuple[str, int]:
+    # Re-render the queue the person came from, with the sentence next to the row and their text kept.
+    target = safe_next(form.next.data or url_for("review.queue"))
+    return _queue_page(400, {nomination_id: sentence}, {nomination_id: typed}, here=target)
+
+
+@bp.post("/review/<int:nomination_id>/approve")
+def approve(nomination_id: int) -> Response | tuple[str, int]:
+    form = ApproveForm()
+    try:
+        with current_database().transaction() as session:
+            nomination = nominations.get(session, nomination_id)
+            actor = require(Action.review, nomination)
+            if not form.validate():
+                raise DomainError("The message is too long.")
+            edited = form.message.data if form.message.data and form.message.data.strip() else None
+            nominations.approve(session, current_config(), nomination, actor.username, message=edited)
+            edited_note = " with your edit of the message" if nomination.original_message else ""
+            sentence = (f"Approved the nomination of {nomination.recipient}{edited_note}. "
+                        f"The barnstar will be posted on User talk:{nomination.recipient} within a few minutes.")
+    except NotFound:
+        raise
+    except DomainError as error:
+        return _redisplay(form, nomination_id, error.message, message=form.message.data or "")
+    flash(sentence)
+    return _back(form)
+
+
+@bp.post("/review/<int:nomination_id>/reject")
+def reject(nomination_id: int) -> Response | tuple[str, int]:
+    form = RejectForm()
+    try:
+        with current_database().transaction() as session:
+            nomination = nominations.get(session, nomination_id)
+            actor = require(Action.review, nomination)
+            if not form.validate():
+                raise DomainError("The reason is too long; keep it under 2000 characters.")
+            nominations.reject(session, nomination, actor.username, form.reason.data or "")
+            sentence = (f"Rejected the nomination of {nomination.recipient}. {nomination.nominator} will see "
+                        f"your reason on their “My kudos” page; nothing is posted on the wiki.")
+    except NotFound:
+        raise
+    except DomainError as error:
+        return _redisplay(form, nomination_id, error.message, reason=form.reason.data or "")
+    flash(sentence)
+    return _back(form)
+
+
+@bp.post("/review/approve-selected")
+def approve_selected() -> Response:
+    actor = require(Action.see_review_queue)
+    form = QueueForm()
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 12][:500]
+    if not ids:
+        flash("Select at least one nomination to approve.")
+        return _back(form)
+    with current_database().transaction() as session:
+        outcomes = review.approve_many(session, current_config(), actor, ids)
+    approved = sum(o.ok for o in outcomes)
+    flash(f"Approved {approved} of {len(outcomes)} selected nominations.")
+    for outcome in outcomes:
+        flash(("Approved " if outcome.ok else "Not approved: ") + outcome.sentence)
+    return _back(form)
+
+
+class RetryForm(FlaskForm):
+    pass
+
+
+@bp.get("/campaigns/<slug>/deliveries")
+def deliveries(slug: str) -> str:
+    session = db_session()
+    campaign = campaigns.get(session, slug)
+    require(Action.manage_campaign, campaign)
+    rows = review.delivered_page(session, campaign, before=review.Cursor.decode(request.args.get("before")))
+    older = None
+    if len(rows) == review.QUEUE_PAGE:
+        older = url_for("review.deliveries", slug=slug, before=review.Cursor.of(rows[-1]).encode())
+    return render_template("deliveries.html", campaign=campaign, rows=rows, older=older, form=RetryForm())
+
+
+@bp.post("/deliveries/<int:delivery_id>/retry")
+def retry(delivery_id: int) -> Response:
+    form = RetryForm()
+    with current_database().transaction() as session:
+        delivery = review.get_delivery(session, delivery_id)
+        campaign = delivery.nomination.campaign
+        actor = require(Action.manage_campaign, campaign)
+        form.validate()
+        review.retry(session, delivery, actor.username)
+        sentence = (f"The {delivery.channel} delivery for {delivery.nomination.recipient} will be tried again "
+                    f"within a few minutes.")
+        slug = campaign.slug
+    flash(sentence)
+    return redirect(url_for("review.deliveries", slug=slug))

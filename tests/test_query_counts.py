@@ -1,0 +1,46 @@
+"""Each page runs a fixed number of SQL queries, however many rows it shows (no N+1)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from kudos.db import Database
+from kudos.models import Campaign, Consent
+from tests.factories import make_campaign, make_nomination
+from tests.webtools import count_queries, deliver, sign_in_as, web_app, web_config
+
+PAGES = ["/", "/review", "/feed.atom", "/api/v1/shoutouts", "/campaigns/workshop",
+         "/campaigns/workshop/feed.atom", "/campaigns/workshop/deliveries", "/users/orwiki/Person 0",
+         "/review?campaign=workshop&wiki=orwiki"]
+
+
+def _add(database: Database, start: int, stop: int) -> None:
+    config = web_config(database)
+    with database.transaction() as session:
+        campaign = session.scalar(select(Campaign).where(Campaign.slug == "workshop"))
+        if campaign is None:
+            campaign = make_campaign(session, config, organizers=("Olga Organizer", "Oscar"))
+        for i in range(start, stop):
+            consent = Consent.granted if i % 2 == 0 else None  # half of them anonymous on the wall
+            deliver(session, config, campaign, f"Person {i}", consent=consent, reviewer="Oscar")
+            make_nomination(session, config, campaign, recipient=f"Waiting {i}")
+
+
+def _counts(database: Database) -> dict[str, int]:
+    client = sign_in_as(web_app(database).test_client(), "Olga Organizer")
+    counts = {}
+    for page in PAGES:
+        with count_queries(database) as queries:
+            response = client.get(page)
+        assert response.status_code == 200, page
+        counts[page] = len(queries)
+    return counts
+
+
+def test_query_count_does_not_grow_with_rows(database: Database) -> None:
+    _add(database, 0, 5)
+    small = _counts(database)
+    _add(database, 5, 50)
+    large = _counts(database)
+    assert small == large
+    assert max(large.values()) <= 5, large

@@ -1,0 +1,241 @@
+"""The review queue: what organizers see, approve/reject/edit, approving many, deliveries and retries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from kudos import nominations, review
+from kudos.clock import utcnow
+from kudos.db import Database
+from kudos.models import AuditEvent, Delivery, DeliveryStatus, Nomination, NominationStatus
+from tests.factories import make_campaign, make_nomination
+from tests.webtools import sign_in_as, web_app, web_config
+
+OLGA = "Olga Organizer"
+
+
+def _client(database: Database, who: str | None = OLGA) -> FlaskClient:
+    return sign_in_as(web_app(database).test_client(), who)
+
+
+def _nomination(database: Database, nomination_id: int) -> Nomination:
+    with database.session() as session:
+        found = session.get(Nomination, nomination_id)
+        assert found is not None
+        return found
+
+
+def _flashes(client: FlaskClient) -> str:
+    return client.get("/").get_data(as_text=True)
+
+
+def _seed_two_campaigns(database: Database) -> dict[str, int]:
+    config = web_config(database)
+    now = utcnow()
+    with database.transaction() as session:
+        mine = make_campaign(session, config, slug="mine")
+        theirs = make_campaign(session, config, slug="theirs", organizers=("Oscar",))
+        english = make_campaign(session, config, slug="english", wiki="enwiki")
+        newer = make_nomination(session, config, mine, recipient="Newer", now=now - timedelta(hours=1))
+        older = make_nomination(session, config, mine, recipient="Older", now=now - timedelta(hours=5))
+        other = make_nomination(session, config, theirs, recipient="Theirs")
+        en = make_nomination(session, config, english, recipient="Englishman", now=now - timedelta(hours=3))
+        return {"newer": newer.id, "older": older.id, "other": other.id, "en": en.id}
+
+
+def test_queue_shows_pending_nominations_of_my_campaigns_oldest_first(database: Database) -> None:
+    _seed_two_campaigns(database)
+    page = _client(database).get("/review").get_data(as_text=True)
+    assert page.index("Older") < page.index("Englishman") < page.index("Newer")
+    assert "Theirs" not in page
+
+
+def test_admins_see_every_queue_and_others_none(database: Database) -> None:
+    _seed_two_campaigns(database)
+    assert "Theirs" in _client(database, "Ada").get("/review").get_data(as_text=True)
+    assert _client(database, "Nina").get("/review").status_code == 403
+    assert _client(database, None).get("/review").status_code == 302
+
+
+def test_queue_filters_by_campaign_and_wiki(database: Database) -> None:
+    _seed_two_campaigns(database)
+    client = _client(database)
+    by_campaign = client.get("/review?campaign=english").get_data(as_text=True)
+    assert "Englishman" in by_campaign and "Older" not in by_campaign
+    by_wiki = client.get("/review?wiki=orwiki").get_data(as_text=True)
+    assert "Older" in by_wiki and "Englishman" not in by_wiki
+    # A campaign I do not organize shows nothing, not its nominations.
+    assert "Theirs" not in client.get("/review?campaign=theirs").get_data(as_text=True)
+
+
+def test_queue_pages_by_keyset(database: Database) -> None:
+    config = web_config(database)
+    start = utcnow() - timedelta(hours=20)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config)
+        for i in range(review.QUEUE_PAGE + 5):
+            # Pairs share a timestamp, so the id must break ties for the pages to neither skip nor repeat.
+            make_nomination(session, config, campaign, recipient=f"Person {i:02d}",
+                            now=start + timedelta(minutes=i // 2))
+    client = _client(database)
+    first = client.get("/review").get_data(as_text=True)
+    assert first.count('class="nomination"') == review.QUEUE_PAGE
+    more = first.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
+    second = client.get(more).get_data(as_text=True)
+    assert second.count('class="nomination"') == 5
+    seen = [f"Person {i:02d}" for i in range(review.QUEUE_PAGE + 5)]
+    assert all((name in first) != (name in second) for name in seen)
+
+
+def test_approve_posts_deliveries_and_says_what_comes_next(database: Database) -> None:
+    ids = _seed_two_campaigns(database)
+    client = _client(database)
+    response = client.post(f"/review/{ids['older']}/approve", data={"next": "/review?wiki=orwiki"})
+    assert response.status_code == 302 and response.headers["Location"] == "/review?wiki=orwiki"
+    assert "The barnstar will be posted on User talk:Older within a few minutes." in _flashes(client)
+    nomination = _nomination(database, ids["older"])
+    assert nomination.status == NominationStatus.approved and nomination.reviewer == OLGA
+    with database.session() as session:
+        channels = set(session.scalars(select(Delivery.channel).where(Delivery.nomination_id == ids["older"])))
+    assert channels == {"talkpage", "wall"}
+
+
+def test_approve_with_an_edited_message_is_audited(database: Database) -> None:
+    ids = _seed_two_campaigns(database)
+    client = _client(database)
+    edited = "Wrote three fine articles about the rivers of Odisha."
+    client.post(f"/review/{ids['older']}/approve", data={"message": edited})
+    nomination = _nomination(database, ids["older"])
+    assert nomination.message == edited
+    assert nomination.original_message == "Wrote three fine articles about rivers."
+    with database.session() as session:
+        actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(ids["older"]))))
+    assert "nomination.edit" in actions and "nomination.approved" in actions
+    assert "with your edit of the message" in _flashes(client)
+
+
+def test_a_bad_edit_is_refused_and_the_typed_text_kept(database: Database) -> None:
+    ids = _seed_two_campaigns(database)
+    response = _client(database).post(f"/review/{ids['older']}/approve", data={"message": "Too short"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The message is too short" in page and ">Too short</textarea>" in page
+    assert _nomination(database, ids["older"]).status == NominationStatus.pending
+
+
+def test_reject_needs_a_reason_that_the_nominator_will_see(database: Database) -> None:
+    ids = _seed_two_campaigns(database)
+    client = _client(database)
+    response = client.post(f"/review/{ids['older']}/reject", data={"reason": "   "})
+    assert response.status_code == 400
+    assert "Give a reason for the rejection" in response.get_data(as_text=True)
+    assert _nomination(database, ids["older"]).status == NominationStatus.pending
+    response = client.post(f"/review/{ids['older']}/reject", data={"reason": "Not part of this event."})
+    assert response.status_code == 302
+    nomination = _nomination(database, ids["older"])
+    assert (nomination.status, nomination.reason) == (NominationStatus.rejected, "Not part of this event.")
+    assert "Nina will see your reason" in _flashes(client)
+
+
+def test_nobody_approves_a_nomination_they_made_or_received(database: Database) -> None:
+    config = web_config(database)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config, organizers=(OLGA, "Oscar"))
+        made = make_nomination(session, config, campaign, nominator=OLGA, recipient="Ravi").id
+        received = make_nomination(session, config, campaign, nominator="Nina", recipient=OLGA).id
+    client = _client(database)
+    page = client.get("/review").get_data(as_text=True)
+    assert page.count("You cannot review a nomination you made or received") == 2
+    assert f'action="/review/{made}/approve"' not in page
+    for nomination_id in (made, received):
+        for action in ("approve", "reject"):
+            response = client.post(f"/review/{nomination_id}/{action}", data={"reason": "No."})
+            assert response.status_code == 403
+            assert "You cannot review a nomination you made or received" in response.get_data(as_text=True)
+        assert _nomination(database, nomination_id).status == NominationStatus.pending
+    # Another organizer of the campaign can.
+    assert _client(database, "Oscar").post(f"/review/{made}/approve").status_code == 302
+
+
+def test_approve_selected_checks_each_and_reports_each(database: Database) -> None:
+    config = web_config(database)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config)
+        theirs = make_campaign(session, config, slug="theirs", organizers=("Oscar",))
+        good = make_nomination(session, config, campaign, recipient="Good").id
+        own = make_nomination(session, config, campaign, nominator=OLGA, recipient="Mine").id
+        done = make_nomination(session, config, campaign, recipient="Done")
+        nominations.approve(session, config, done, "Admin")
+        foreign = make_nomination(session, config, theirs, recipient="Foreign").id
+    client = _client(database)
+    response = client.post("/review/approve-selected",
+                           data={"ids": [str(good), str(own), str(done.id), str(foreign), "999999"]})
+    assert response.status_code == 302
+    page = _flashes(client)
+    assert "Approved 1 of 5 selected nominations." in page
+    assert "Approved Good (Campaign workshop): approved; the barnstar will be posted on User talk:Good" in page
+    assert "Not approved: Mine (Campaign workshop): You cannot review a nomination you made" in page
+    assert "Not approved: Done (Campaign workshop): This nomination was already approved" in page
+    assert "Not approved: Foreign (Campaign theirs): Only the organizers of" in page
+    assert "Nomination 999999 does not exist." in page
+    assert _nomination(database, good).status == NominationStatus.approved
+    assert _nomination(database, own).status == NominationStatus.pending
+    assert _nomination(database, foreign).status == NominationStatus.pending
+
+
+def test_approve_selected_with_nothing_selected_says_so(database: Database) -> None:
+    _seed_two_campaigns(database)
+    client = _client(database)
+    assert client.post("/review/approve-selected", data={}).status_code == 302
+    assert "Select at least one nomination" in _flashes(client)
+
+
+def _failed_delivery(database: Database) -> int:
+    config = web_config(database)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config)
+        nomination = make_nomination(session, config, campaign)
+        nominations.approve(session, config, nomination, "Admin")
+        talk = nomination.deliveries[0]
+        talk.status, talk.attempts, talk.last_error = DeliveryStatus.failed, 5, "The page is protected."
+        talk.next_attempt_at = utcnow() + timedelta(days=30)
+        return talk.id
+
+
+def test_delivery_status_shows_failures_with_a_retry_button(database: Database) -> None:
+    delivery_id = _failed_delivery(database)
+    page = _client(database).get("/campaigns/workshop/deliveries").get_data(as_text=True)
+    assert "The page is protected." in page and "failed (5 attempts)" in page
+    assert f'action="/deliveries/{delivery_id}/retry"' in page
+    assert page.count(">Retry</button>") == 1  # the wall delivery is pending, not failed
+
+
+def test_retry_resets_a_failed_delivery_and_audits_it(database: Database) -> None:
+    delivery_id = _failed_delivery(database)
+    client = _client(database)
+    response = client.post(f"/deliveries/{delivery_id}/retry")
+    assert response.status_code == 302
+    with database.session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.pending, 0)
+        assert delivery.next_attempt_at <= utcnow()
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "delivery.retry"))
+        assert event is not None and event.actor == OLGA and event.data["last_error"] == "The page is protected."
+    assert "will be tried again within a few minutes" in _flashes(client)
+    # Only a failed delivery can be retried.
+    assert client.post(f"/deliveries/{delivery_id}/retry").status_code == 409
+
+
+def test_only_the_campaigns_organizers_see_deliveries_or_retry(database: Database) -> None:
+    delivery_id = _failed_delivery(database)
+    for who in ("Nina", "Oscar"):
+        client = _client(database, who)
+        assert client.get("/campaigns/workshop/deliveries").status_code == 403
+        assert client.post(f"/deliveries/{delivery_id}/retry").status_code == 403
+    with database.session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None and delivery.status == DeliveryStatus.failed
