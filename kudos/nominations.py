@@ -17,7 +17,7 @@ from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import DomainError, NotFound
-from kudos.models import Campaign, Nomination, NominationStatus
+from kudos.models import Campaign, MemberRole, Nomination, NominationStatus
 from kudos.names import canonical_username
 
 MESSAGE_MIN = 10
@@ -136,6 +136,33 @@ def approve(
     return nomination
 
 
+TRUSTED_PREFIX = "trusted:"
+
+
+def auto_approve(session: Session, config: Config, nomination: Nomination,
+                 now: datetime | None = None) -> Nomination:
+    """Approve on submission because the campaign trusts the nominator (MemberRole.trusted).
+
+    Nobody reviews their own nomination, so the reviewer is recorded as "trusted:<nominator>": the
+    queue, the audit log and the nominator's page all say the approval came from trust, not review.
+    """
+    if nomination.nominator not in nomination.campaign.usernames(MemberRole.trusted):
+        raise DomainError(f"{nomination.nominator} is not a trusted nominator of “{nomination.campaign.name}”; "
+                          f"an organizer must review this nomination.")
+    _check_transition(nomination, NominationStatus.approved)
+    if people.is_opted_out(session, nomination.recipient):
+        raise DomainError(f"{nomination.recipient} has chosen not to receive awards through Kudos.")
+    before = nomination.status
+    nomination.status = NominationStatus.approved
+    nomination.pending_key = None
+    nomination.reviewer = TRUSTED_PREFIX + nomination.nominator
+    nomination.reviewed_at = now or utcnow()
+    audit.record(session, nomination.nominator, "nomination.approved", nomination, before=before.value,
+                 trusted=True)
+    outbox.create_deliveries(session, config, nomination, now=now)
+    return nomination
+
+
 def reject(session: Session, nomination: Nomination, reviewer: str, reason: str,
            now: datetime | None = None) -> Nomination:
     reason = reason.strip()
@@ -169,6 +196,12 @@ def _move(session: Session, nomination: Nomination, target: NominationStatus, ac
         nomination.reviewer = actor
         nomination.reviewed_at = now or utcnow()
     audit.record(session, actor, "nomination." + _VERBS[target], nomination, before=before.value, **details)
+
+
+def has_pending(session: Session, campaign: Campaign, nominator: str, recipient: str) -> bool:
+    """Is there already a pending nomination of this recipient by this nominator in this campaign?"""
+    key = _pending_key(campaign.id, canonical_username(nominator), canonical_username(recipient))
+    return session.scalar(select(Nomination.id).where(Nomination.pending_key == key)) is not None
 
 
 def _pending_key(campaign_id: int, nominator: str, recipient: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, render_template, session
+from flask import Flask, g, render_template, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from kudos.config import PROJECT_ROOT, Config
@@ -33,12 +33,16 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.extensions["kudos.db"] = database or Database(config.database_url)
     csrf.init_app(app)
 
-    from kudos.web import auth, health, organizers, wall
+    from kudos.web import auth, consent, health, me, nominate, organizers, ratelimit, wall
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(wall.bp)
     app.register_blueprint(organizers.bp)
+    app.register_blueprint(nominate.bp)
+    app.register_blueprint(me.bp)
+    app.register_blueprint(consent.bp)
+    ratelimit.init_app(app, config)
 
     from kudos.cli import register as register_cli
 
@@ -111,6 +115,15 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(error: Any):
         return page(405, "Not allowed", "This address does not accept that kind of request.")
+
+    @app.errorhandler(429)
+    def too_many(error: Any):
+        from kudos.web.context import current_config
+        from kudos.web.ratelimit import nominations_per_day
+
+        typed = request.form.get("message", "") if request.endpoint == "nominate.confirm" else ""
+        body = render_template("rate_limited.html", per_day=nominations_per_day(current_config()), typed=typed)
+        return body, 429
 
     @app.errorhandler(500)
     def server_error(error: Any):
