@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kudos import campaigns, nominations
+from kudos import campaigns, consent_links, nominations
 from kudos.clock import utcnow
 from kudos.db import Database
 from kudos.models import CampaignKind
@@ -64,6 +64,18 @@ MATRIX: dict[tuple[str, str], Case] = {
                                       roles(302, 403, organizer_a=200, admin=200)),
     ("organizers.add", "POST"): Case("/campaigns/campaign-a/organizers",
                                      roles(403, 403, organizer_a=302, admin=302), {"username": "Newbie"}),
+    # An empty form is refused by its checks (400) before any wiki is asked; blocked people never get that far.
+    ("nominate.form", "GET"): Case("/nominate", roles(302, 200, blocked=403)),
+    ("nominate.preview", "POST"): Case("/nominate", roles(403, 400, blocked=403)),
+    ("nominate.confirm", "POST"): Case("/nominate/confirm", roles(403, 400, blocked=403)),
+    ("me.index", "GET"): Case("/me", roles(302, 200)),
+    ("me.consent", "POST"): Case("/me/consent", roles(403, 302), {"choice": "granted"}),
+    ("me.opt_out", "POST"): Case("/me/opt-out", roles(403, 302), {"opted_out": "no"}),
+    ("me.withdraw", "POST"): Case("/me/nominations/{ninas_nomination}/withdraw", roles(403, 403, nominator=302)),
+    # The consent link of an award to Nina: only Nina may answer it.
+    ("consent.ask", "GET"): Case("/consent/{consent_for_nina}", roles(302, 403, nominator=200)),
+    ("consent.answer", "POST"): Case("/consent/{consent_for_nina}", roles(403, 403, nominator=302),
+                                     {"choice": "granted"}),
 }
 
 
@@ -78,7 +90,8 @@ def _routes(app: Flask) -> set[tuple[str, str]]:
             for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
 
 
-def _seed(database: Database) -> None:
+def _seed(database: Database) -> dict[str, str]:
+    """The objects the routes need; returns the values for the {placeholders} of MATRIX paths."""
     config = make_config(database_url=database.url)
     with database.transaction() as session:
         now = utcnow()
@@ -86,8 +99,13 @@ def _seed(database: Database) -> None:
                              kind=CampaignKind.event, organizers=["Olga"], starts=now - timedelta(days=1))
         campaigns.create(session, config, slug="campaign-b", name="Campaign B", wiki="orwiki", actor="Ada",
                          kind=CampaignKind.event, organizers=["Oscar"])
-        nominations.nominate(session, config, campaign=a, nominator="Nina", recipient="Ravi", award="barnstar",
-                             message="Wrote three fine articles about rivers.", link="Mahanadi")
+        by_nina = nominations.nominate(session, config, campaign=a, nominator="Nina", recipient="Ravi",
+                                       award="barnstar", message="Wrote three fine articles about rivers.",
+                                       link="Mahanadi")
+        for_nina = nominations.nominate(session, config, campaign=a, nominator="Oscar", recipient="Nina",
+                                        award="barnstar", message="Welcomed every newcomer at the workshop.")
+        return {"ninas_nomination": str(by_nina.id),
+                "consent_for_nina": consent_links.token_for(config, for_nina.id, "Nina")}
 
 
 def _as(client: FlaskClient, role: str) -> FlaskClient:
@@ -107,22 +125,22 @@ def test_every_route_has_an_entry(database: Database) -> None:
 
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[1]} {r[0]}")
 def test_route_answers_each_role_as_expected(database: Database, route: tuple[str, str]) -> None:
-    _seed(database)
+    ids = _seed(database)
     case = MATRIX[route]
     client = _app(database, csrf=False).test_client()
     seen = {}
     for role in ROLES:
         _as(client, role)
-        response = client.open(case.path, method=route[1], data=case.data)
+        response = client.open(case.path.format(**ids), method=route[1], data=case.data)
         seen[role] = response.status_code
     assert seen == case.expect
 
 
 @pytest.mark.parametrize("route", sorted(r for r in MATRIX if r[1] == "POST"), ids=lambda r: r[0])
 def test_every_post_needs_a_csrf_token(database: Database, route: tuple[str, str]) -> None:
-    _seed(database)
+    ids = _seed(database)
     client = _as(_app(database, csrf=True).test_client(), "admin")
-    response = client.post(MATRIX[route].path, data=MATRIX[route].data)
+    response = client.post(MATRIX[route].path.format(**ids), data=MATRIX[route].data)
     assert response.status_code == 400
 
 
@@ -135,18 +153,22 @@ def test_state_changes_are_never_done_by_get(database: Database) -> None:
 WIKIMEDIA = re.compile(r"^https://([a-z0-9-]+\.)*(wikipedia|wikimedia|wikidata|mediawiki|wiktionary|wikisource)"
                        r"\.org/")
 
+WIKIMEDIA_MEDIA = re.compile(r"^https://(upload|commons)\.wikimedia\.org/")
+
 
 def test_no_page_loads_anything_from_another_host(database: Database) -> None:
-    _seed(database)
+    ids = _seed(database)
     client = _app(database, csrf=True).test_client()
-    for role in ("anonymous", "admin"):
+    for role in ("anonymous", "nominator", "admin"):
         _as(client, role)
         for (_endpoint, method), case in MATRIX.items():
             if method != "GET":
                 continue
-            response = client.get(case.path)
+            response = client.get(case.path.format(**ids))
             if response.status_code != 200 or "html" not in response.content_type:
                 continue
             page = response.get_data(as_text=True)
             for attribute, url in re.findall(r'\b(src|href|action)="(https?://[^"]*)"', page):
+                if attribute == "src" and WIKIMEDIA_MEDIA.match(url):
+                    continue  # award images from Commons, which the CSP's img-src allows
                 assert attribute == "href" and WIKIMEDIA.match(url), f"{case.path} loads {url}"

@@ -1,7 +1,7 @@
 """Flask-WTF forms: each carries the CSRF token and validates on the server."""
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kudos.nominations import LINK_MAX, MESSAGE_MAX, MESSAGE_MIN
@@ -50,12 +50,12 @@ class NominationForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    choice = RadioField("Sharing on social media", choices=[("granted", "Yes, share my awards"),
-                                                            ("refused", "No, do not share them")],
+    choice = RadioField("Sharing on social media", choices=[SelectChoice("granted", "Yes, share my awards"),
+                                                            SelectChoice("refused", "No, do not share them")],
                         validators=[DataRequired("Choose yes or no.")])
 
 
 class OptOutForm(FlaskForm):
-    opted_out = RadioField("Awards through Kudos", choices=[("no", "I welcome awards"),
-                                                            ("yes", "Do not send me awards")],
+    opted_out = RadioField("Awards through Kudos", choices=[SelectChoice("no", "I welcome awards"),
+                                                            SelectChoice("yes", "Do not send me awards")],
                            validators=[DataRequired("Choose one.")])

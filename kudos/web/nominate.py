@@ -14,6 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from kudos import nominations, people
 from kudos.access import Action, Actor, may
@@ -63,14 +64,14 @@ def _require_may_nominate(campaigns: list[Campaign]) -> Actor:
 def _prepare(form: NominationForm, campaigns: list[Campaign], wanted: str | None = None) -> Campaign | None:
     """Fill the choices; the awards offered are those of the chosen campaign's wiki."""
     config = current_config()
-    form.campaign.choices = [(c.slug, f"{c.name} ({config.wiki(c.wiki).name})") for c in campaigns]
+    form.campaign.choices = [SelectChoice(c.slug, f"{c.name} ({config.wiki(c.wiki).name})") for c in campaigns]
     if wanted is not None and not form.is_submitted():
         form.campaign.data = wanted
     chosen = next((c for c in campaigns if c.slug == form.campaign.data), None)
     shown = chosen or (campaigns[0] if campaigns else None)
     if shown is not None:
         awards = catalogue(config, shown.wiki)
-        form.award.choices = [(a.id, a.name) for a in awards]
+        form.award.choices = [SelectChoice(a.id, a.name) for a in awards]
         if not form.award.data:
             ids = [a.id for a in awards]
             form.award.data = shown.default_award if shown.default_award in ids else ids[0]
