@@ -72,10 +72,10 @@ def _prepare(form: NominationForm, campaigns: list[Campaign], wanted: str | None
     if shown is not None:
         awards = catalogue(config, shown.wiki)
         form.award.choices = [SelectChoice(a.id, a.name) for a in awards]
-        if not form.award.data:
+        if not form.award.data and not form.is_submitted():
             ids = [a.id for a in awards]
             form.award.data = shown.default_award if shown.default_award in ids else ids[0]
-        if chosen is None:
+        if chosen is None and not form.is_submitted():
             form.campaign.data = shown.slug
     return shown
 
