@@ -17,7 +17,7 @@ from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import DomainError, NotFound
-from kudos.models import Campaign, Consent, Nomination, NominationStatus
+from kudos.models import Campaign, Consent, MemberRole, Nomination, NominationStatus
 from kudos.names import canonical_username
 
 MESSAGE_MIN = 10
@@ -136,6 +136,9 @@ def approve(
     return nomination
 
 
+TRUSTED_PREFIX = "trusted:"
+
+
 def approve_on_submission(session: Session, config: Config, nomination: Nomination, actor: str, *,
                           consent: Consent, now: datetime | None = None) -> Nomination:
     """Approve a nomination as it is made by someone whose nominations need no second look (an organizer's
@@ -144,6 +147,25 @@ def approve_on_submission(session: Session, config: Config, nomination: Nominati
     _check_transition(nomination, NominationStatus.approved)
     _move(session, nomination, NominationStatus.approved, canonical_username(actor), now, on_submission="yes")
     outbox.create_deliveries(session, config, nomination, now=now, consent=consent, flush=False)
+    return nomination
+
+
+def auto_approve(session: Session, config: Config, nomination: Nomination,
+                 now: datetime | None = None) -> Nomination:
+    """Approve on submission because the campaign trusts the nominator (MemberRole.trusted).
+
+    Nobody reviews their own nomination, so the reviewer is recorded as "trusted:<nominator>": the
+    queue, the audit log and the nominator's page all say the approval came from trust, not review.
+    """
+    if nomination.nominator not in nomination.campaign.usernames(MemberRole.trusted):
+        raise DomainError(f"{nomination.nominator} is not a trusted nominator of “{nomination.campaign.name}”; "
+                          f"an organizer must review this nomination.")
+    if people.is_opted_out(session, nomination.recipient):
+        raise DomainError(f"{nomination.recipient} has chosen not to receive awards through Kudos.")
+    _check_transition(nomination, NominationStatus.approved)
+    _move(session, nomination, NominationStatus.approved, nomination.nominator, now, trusted=True,
+          reviewer=TRUSTED_PREFIX + nomination.nominator)
+    outbox.create_deliveries(session, config, nomination, now=now)
     return nomination
 
 
@@ -172,18 +194,24 @@ def _check_transition(nomination: Nomination, target: NominationStatus) -> None:
 
 
 def _move(session: Session, nomination: Nomination, target: NominationStatus, actor: str,
-          now: datetime | None, **details: str) -> None:
+          now: datetime | None, reviewer: str | None = None, **details: object) -> None:
     before = nomination.status
     nomination.status = target
     nomination.pending_key = None
     if target != NominationStatus.withdrawn:
-        nomination.reviewer = actor
+        nomination.reviewer = reviewer or actor
         nomination.reviewed_at = now or utcnow()
     audit.record(session, actor, "nomination." + _VERBS[target], nomination, before=before.value, **details)
 
 
 def pending_key(campaign_id: int, nominator: str, recipient: str) -> str:
     return _pending_key(campaign_id, nominator, recipient)
+
+
+def has_pending(session: Session, campaign: Campaign, nominator: str, recipient: str) -> bool:
+    """Is there already a pending nomination of this recipient by this nominator in this campaign?"""
+    key = _pending_key(campaign.id, canonical_username(nominator), canonical_username(recipient))
+    return session.scalar(select(Nomination.id).where(Nomination.pending_key == key)) is not None
 
 
 def _pending_key(campaign_id: int, nominator: str, recipient: str) -> str:

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete
 
-from kudos import bulk, campaigns, nominations, participants, people
+from kudos import bulk, campaigns, consent_links, nominations, participants, people
 from kudos.clock import utcnow
 from kudos.db import Database
 from kudos.models import Base, CampaignKind, Consent, DeliveryStatus, ParticipantSource
@@ -107,6 +107,18 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("bulk.submit", "POST"): Case("/campaigns/campaign-a/bulk", roles(403, 403, organizer_a=200, admin=200),
                                   {"names": "Newbie", "award": "barnstar",
                                    "message": "Thanks for editing all day at the workshop."}, reseed=True),
+    # An empty form is refused by its checks (400) before any wiki is asked; blocked people never get that far.
+    ("nominate.form", "GET"): Case("/nominate", roles(302, 200, blocked=403)),
+    ("nominate.preview", "POST"): Case("/nominate", roles(403, 400, blocked=403)),
+    ("nominate.confirm", "POST"): Case("/nominate/confirm", roles(403, 400, blocked=403)),
+    ("me.index", "GET"): Case("/me", roles(302, 200)),
+    ("me.consent", "POST"): Case("/me/consent", roles(403, 302), {"choice": "granted"}),
+    ("me.opt_out", "POST"): Case("/me/opt-out", roles(403, 302), {"opted_out": "no"}),
+    ("me.withdraw", "POST"): Case("/me/nominations/{ninas_nomination}/withdraw", roles(403, 403, nominator=302)),
+    # The consent link of an award to Nina: only Nina may answer it.
+    ("consent.ask", "GET"): Case("/consent/{consent_for_nina}", roles(302, 403, nominator=200)),
+    ("consent.answer", "POST"): Case("/consent/{consent_for_nina}", roles(403, 403, nominator=302),
+                                     {"choice": "granted"}),
 }
 
 
@@ -126,8 +138,9 @@ def _routes(app: Flask) -> set[tuple[str, str]]:
             for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
 
 
-def _seed(database: Database) -> dict[str, int]:
-    """Two campaigns, a pending nomination, a delivered one (Sita consented) and a failed delivery."""
+def _seed(database: Database) -> dict[str, object]:
+    """Two campaigns, a pending nomination, a delivered one (Sita consented), a failed delivery and a
+    nomination of Nina; returns the values for the {placeholders} of MATRIX paths."""
     with database.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(delete(table))
@@ -148,12 +161,16 @@ def _seed(database: Database) -> dict[str, int]:
         talk, wall = delivered.deliveries[0], delivered.deliveries[-1]
         talk.status, talk.last_error = DeliveryStatus.failed, "The page is protected."
         wall.status, wall.done_at = DeliveryStatus.done, now
+        for_nina = nominations.nominate(session, config, campaign=a, nominator="Oscar", recipient="Nina",
+                                        award="barnstar", message="Welcomed every newcomer at the workshop.")
         participants.add(session, a, ["Pat", "Ravi"], ParticipantSource.paste, "Olga")
         session.flush()
-        return {"pending": pending.id, "delivered": delivered.id, "failed": talk.id}
+        return {"pending": pending.id, "delivered": delivered.id, "failed": talk.id,
+                "ninas_nomination": pending.id,
+                "consent_for_nina": consent_links.token_for(config, for_nina.id, "Nina")}
 
 
-def _request(client: FlaskClient, case: Case, method: str, ids: dict[str, int]) -> int:
+def _request(client: FlaskClient, case: Case, method: str, ids: dict[str, object]) -> int:
     data = {k: v.format(**ids) if isinstance(v, str) else v for k, v in case.data.items()}
     return client.open(case.path.format(**ids), method=method, data=data).status_code
 
@@ -203,11 +220,13 @@ def test_state_changes_are_never_done_by_get(database: Database) -> None:
 WIKIMEDIA = re.compile(r"^https://([a-z0-9-]+\.)*(wikipedia|wikimedia|wikidata|mediawiki|wiktionary|wikisource)"
                        r"\.org/")
 
+WIKIMEDIA_MEDIA = re.compile(r"^https://(upload|commons)\.wikimedia\.org/")
+
 
 def test_no_page_loads_anything_from_another_host(database: Database) -> None:
     ids = _seed(database)
     client = _app(database, csrf=True).test_client()
-    for role in ("anonymous", "admin"):
+    for role in ("anonymous", "nominator", "admin"):
         _as(client, role)
         for (_endpoint, method), case in MATRIX.items():
             if method != "GET":
@@ -217,4 +236,6 @@ def test_no_page_loads_anything_from_another_host(database: Database) -> None:
                 continue
             page = response.get_data(as_text=True)
             for attribute, url in re.findall(r'\b(src|href|action)="(https?://[^"]*)"', page):
+                if attribute == "src" and WIKIMEDIA_MEDIA.match(url):
+                    continue  # award images from Commons, which the CSP's img-src allows
                 assert attribute == "href" and WIKIMEDIA.match(url), f"{case.path} loads {url}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, render_template, session
+from flask import Flask, g, render_template, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 
@@ -38,7 +38,22 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
 
     i18n.init_app(app)
 
-    from kudos.web import api, auth, bulk, health, insight, organizers, privacy, readonly, review, wall
+    from kudos.web import (
+        api,
+        auth,
+        bulk,
+        consent,
+        health,
+        insight,
+        me,
+        nominate,
+        organizers,
+        privacy,
+        ratelimit,
+        readonly,
+        review,
+        wall,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
@@ -50,6 +65,10 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(review.bp)
     app.register_blueprint(bulk.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(nominate.bp)
+    app.register_blueprint(me.bp)
+    app.register_blueprint(consent.bp)
+    ratelimit.init_app(app, config)
 
     from kudos.cli import register as register_cli
 
@@ -125,6 +144,15 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(error: Any):
         return page(405, "kudos-error-forbidden-title", "kudos-error-method-text")
+
+    @app.errorhandler(429)
+    def too_many(error: Any):
+        from kudos.web.context import current_config
+        from kudos.web.ratelimit import nominations_per_day
+
+        typed = request.form.get("message", "") if request.endpoint == "nominate.confirm" else ""
+        body = render_template("rate_limited.html", per_day=nominations_per_day(current_config()), typed=typed)
+        return body, 429
 
     @app.errorhandler(500)
     def server_error(error: Any):

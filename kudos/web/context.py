@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from kudos.config import Config
 from kudos.db import Database
 from kudos.names import canonical_username
+from kudos.wikiapi import WikiApi
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,11 @@ def sign_in(user: User) -> None:
 def sign_out() -> None:
     session.clear()
     g.user = None
+
+
+def wiki_api() -> WikiApi:
+    """The app's wiki client: one per app, so its short user cache is shared between requests."""
+    client: WikiApi | None = current_app.extensions.get("kudos.wikiapi")
+    if client is None:
+        client = current_app.extensions["kudos.wikiapi"] = WikiApi(current_config())
+    return client

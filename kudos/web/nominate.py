@@ -1,0 +1,246 @@
+"""Nominating someone: the form, a preview rendered by the wiki itself, and the confirmation.
+
+Every check runs again on confirmation, because the hidden fields of the preview page come back from the
+browser and anything may have changed in between. A failed check re-displays the form with everything
+the person typed and a sentence next to the field at fault. Wiki outages become a sentence, never a 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import or_, select
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from kudos import nominations, people
+from kudos.access import Action, Actor, may
+from kudos.awards import Award, catalogue
+from kudos.clock import utcnow
+from kudos.errors import DomainError
+from kudos.models import Campaign, MemberRole
+from kudos.names import canonical_username
+from kudos.preview import Draft, preview_wikitext, sanitize_wiki_html, talk_page_title
+from kudos.web.context import current_config, current_database, db_session, wiki_api
+from kudos.web.forms import NominationForm
+from kudos.web.guard import allowed, require
+from kudos.wikiapi import WikiUnavailable
+
+bp = Blueprint("nominate", __name__)
+
+Page = tuple[str, int]
+
+
+@dataclass
+class Checked:
+    campaign: Campaign
+    award: Award
+    draft: Draft
+    trusted: bool
+
+
+def open_campaigns() -> list[Campaign]:
+    now = utcnow()
+    return list(db_session().scalars(
+        select(Campaign)
+        .where(or_(Campaign.starts.is_(None), Campaign.starts <= now),
+               or_(Campaign.ends.is_(None), Campaign.ends >= now))
+        .order_by(Campaign.name, Campaign.id)))
+
+
+def _require_may_nominate(campaigns: list[Campaign]) -> Actor:
+    """Signed in and allowed to nominate in at least one open campaign; else sign-in redirect or 403."""
+    if not campaigns:
+        return require(Action.manage_self)  # only "are you signed in"; the page then says nothing is open
+    for campaign in campaigns:
+        if allowed(Action.nominate, campaign):
+            return require(Action.nominate, campaign)
+    return require(Action.nominate, campaigns[0])
+
+
+def _prepare(form: NominationForm, campaigns: list[Campaign], wanted: str | None = None) -> Campaign | None:
+    """Fill the choices; the awards offered are those of the chosen campaign's wiki."""
+    config = current_config()
+    form.campaign.choices = [SelectChoice(c.slug, f"{c.name} ({config.wiki(c.wiki).name})") for c in campaigns]
+    if wanted is not None and not form.is_submitted():
+        form.campaign.data = wanted
+    chosen = next((c for c in campaigns if c.slug == form.campaign.data), None)
+    shown = chosen or (campaigns[0] if campaigns else None)
+    if shown is not None:
+        awards = catalogue(config, shown.wiki)
+        form.award.choices = [SelectChoice(a.id, a.name) for a in awards]
+        if not form.award.data and not form.is_submitted():
+            ids = [a.id for a in awards]
+            form.award.data = shown.default_award if shown.default_award in ids else ids[0]
+        if chosen is None and not form.is_submitted():
+            form.campaign.data = shown.slug
+    return shown
+
+
+def _page(form: NominationForm, campaigns: list[Campaign], campaign: Campaign | None, status: int = 200,
+          general: list[str] | None = None) -> Page:
+    config = current_config()
+    awards = catalogue(config, campaign.wiki) if campaign else ()
+    wiki = config.wiki(campaign.wiki) if campaign else None
+    return render_template("nominate.html", form=form, campaigns=campaigns, campaign=campaign, awards=awards,
+                           wiki=wiki, general=general or []), status
+
+
+@bp.get("/nominate")
+def form() -> Page:
+    campaigns = open_campaigns()
+    _require_may_nominate(campaigns)
+    wanted = request.args.get("campaign")
+    nomination_form = NominationForm()
+    campaign = _prepare(nomination_form, campaigns, wanted)
+    general = []
+    if wanted and campaign is not None and campaign.slug != wanted:
+        general.append("That campaign is not open for nominations now; choose another one.")
+    recipient = request.args.get("recipient", "")
+    if recipient and len(recipient) <= 255:
+        nomination_form.recipient.data = recipient
+    return _page(nomination_form, campaigns, campaign, general=general)
+
+
+@bp.post("/nominate")
+def preview() -> Page:
+    campaigns = open_campaigns()
+    actor = _require_may_nominate(campaigns)
+    nomination_form = NominationForm()
+    campaign = _prepare(nomination_form, campaigns)
+    if request.form.get("step") == "edit":  # "Change something" on the preview page: back to the form
+        return _page(nomination_form, campaigns, campaign)
+    checked, status, general = _check(nomination_form, campaigns, actor)
+    if checked is None:
+        return _page(nomination_form, campaigns, campaign, status, general)
+    config = current_config()
+    wiki = config.wiki(checked.campaign.wiki)
+    wikitext = preview_wikitext(config, checked.draft)
+    try:
+        html = wiki_api().parse(wiki, wikitext, talk_page_title(checked.draft.recipient))
+    except WikiUnavailable as error:
+        return _page(nomination_form, campaigns, campaign, 503, [error.message])
+    # Reviewed: the wiki parser's HTML is passed through an allow-list sanitizer (kudos.preview) before
+    # it is marked safe; nothing else in it reaches the page.
+    rendered = Markup(sanitize_wiki_html(html, wiki))  # noqa: S704
+    return render_template("nominate_preview.html", form=nomination_form, checked=checked, wiki=wiki,
+                           rendered=rendered, talk_page=talk_page_title(checked.draft.recipient)), 200
+
+
+@bp.post("/nominate/confirm")
+def confirm() -> Response | Page:
+    campaigns = open_campaigns()
+    actor = _require_may_nominate(campaigns)
+    nomination_form = NominationForm()
+    campaign = _prepare(nomination_form, campaigns)
+    checked, status, general = _check(nomination_form, campaigns, actor)
+    if checked is None:
+        return _page(nomination_form, campaigns, campaign, status, general)
+    config = current_config()
+    draft = checked.draft
+    try:
+        with current_database().transaction() as session:
+            stored_campaign = session.get(Campaign, checked.campaign.id)
+            assert stored_campaign is not None
+            nomination = nominations.nominate(
+                session, config, campaign=stored_campaign, nominator=actor.username, recipient=draft.recipient,
+                award=draft.award, message=draft.message, link=draft.link)
+            if checked.trusted:
+                nominations.auto_approve(session, config, nomination)
+    except DomainError as error:
+        return _page(nomination_form, campaigns, campaign, 409, [error.message])
+    if checked.trusted:
+        flash(f"Thank you! Your nomination of {draft.recipient} was approved at once, because you are a trusted "
+              f"nominator of “{checked.campaign.name}”. The barnstar will appear on their talk page shortly.")
+    else:
+        flash(f"Thank you! Your nomination of {draft.recipient} now waits for the organizers of "
+              f"“{checked.campaign.name}”. You can follow it here, and withdraw it while it is pending.")
+    return redirect(url_for("me.index"))
+
+
+def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tuple[Checked | None, int, list[str]]:
+    """Every rule, cheapest first; wiki questions only once the form itself is fine."""
+    config = current_config()
+    if not form.validate():
+        return None, 400, []
+    campaign = next((c for c in campaigns if c.slug == form.campaign.data), None)
+    if campaign is None:
+        form.campaign.errors.append("Choose a campaign that is open for nominations now.")
+        return None, 400, []
+    decision = allowed(Action.nominate, campaign)
+    if not decision:
+        form.campaign.errors.append(decision.reason)
+        return None, 400, []
+    wiki = config.wiki(campaign.wiki)
+    awards = {a.id: a for a in catalogue(config, campaign.wiki)}
+    award = awards.get(form.award.data or "")
+    if award is None:
+        form.award.errors.append(f"Choose one of the awards offered on {wiki.name}.")
+    recipient = canonical_username(form.recipient.data or "")
+    if recipient == actor.username:
+        form.recipient.errors.append("You cannot nominate yourself; ask someone who saw your work to do it.")
+    elif people.is_opted_out(db_session(), recipient):
+        form.recipient.errors.append(f"{recipient} has chosen not to receive awards through Kudos.")
+    elif nominations.has_pending(db_session(), campaign, actor.username, recipient):
+        form.recipient.errors.append(f"You already have a pending nomination of {recipient} in “{campaign.name}”; "
+                                     f"wait for its review or withdraw it on “My kudos”.")
+    if form.errors or award is None:
+        return None, 400, []
+    try:
+        link = _check_wiki(form, campaign, actor, recipient)
+    except WikiUnavailable as error:
+        return None, 503, [error.message]
+    if form.errors or link is None:
+        return None, 400, []
+    trusted = actor.username in campaign.usernames(MemberRole.trusted)
+    draft = Draft(campaign=campaign, wiki=campaign.wiki, nominator=actor.username, recipient=recipient,
+                  award=award.id, message=form.message.data or "", link=link,
+                  reviewer=nominations.TRUSTED_PREFIX + actor.username if trusted else None)
+    return Checked(campaign=campaign, award=award, draft=draft, trusted=trusted), 200, []
+
+
+def _check_wiki(form: NominationForm, campaign: Campaign, actor: Actor, recipient: str) -> str | None:
+    """Recipient and nominator in one list=users request, then the link. Returns the link to store."""
+    config = current_config()
+    wiki = config.wiki(campaign.wiki)
+    api = wiki_api()
+    infos = api.users(wiki, [recipient, actor.username])
+    info = infos.get(recipient)
+    if info is None or info.invalid:
+        form.recipient.errors.append(f"“{_short(recipient)}” is not a possible user name.")
+    elif not info.exists:
+        form.recipient.errors.append(f"There is no user “{_short(recipient)}” on {wiki.name}; check the spelling.")
+    elif info.blocked:
+        form.recipient.errors.append(f"{recipient} is blocked on {wiki.name}; Kudos does not send awards to "
+                                     f"blocked accounts.")
+    me = infos.get(actor.username)
+    if me is not None and me.exists:
+        # The campaign's rules apply to the nominator's account on the campaign's wiki.
+        local = Actor(actor.username, blocked=actor.blocked or me.blocked, editcount=me.editcount,
+                      admin=actor.admin, organizes=actor.organizes)
+        decision = may(local, Action.nominate, campaign)
+        if not decision:
+            form.campaign.errors.append(decision.reason.replace("Blocked accounts", f"Accounts blocked on "
+                                                                                    f"{wiki.name}"))
+    link = ""
+    if form.link.data:
+        try:
+            link = api.resolve_link(wiki, form.link.data).target
+        except WikiUnavailable:
+            raise
+        except DomainError as error:
+            form.link.errors.append(error.message)
+            return None
+    return link
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def typed(form: NominationForm) -> dict[str, Any]:
+    """The raw values, for hidden fields and for the rate-limit page."""
+    return {name: form[name].data or "" for name in ("campaign", "recipient", "award", "message", "link")}
