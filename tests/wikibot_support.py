@@ -11,9 +11,11 @@ import re
 import subprocess
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from kudos import nominations
@@ -109,3 +111,55 @@ def page_text(wiki: Any, title: str) -> str:
 
 def markers_on(wiki: Any, title: str, key: str) -> int:
     return page_text(wiki, title).count(f"kudos:delivery:{key}")
+
+
+# --- fixtures for the tests against the local MediaWiki ------------------------------------------
+
+@dataclass
+class Job:
+    """One delivery-job set-up: the wiki, the database and a configuration file naming both."""
+
+    wiki: Any
+    db: Database
+    folder: Path
+    settings: dict[str, Any]
+    bot_user: str
+
+    def __post_init__(self) -> None:
+        self.path = write_config(self.folder, self.settings)
+        self.config = load(self.path)
+
+    def with_delivery(self, **delivery: Any) -> Job:
+        settings = {**self.settings, "delivery": {**self.settings["delivery"], **delivery}}
+        return Job(self.wiki, self.db, self.folder, settings, self.bot_user)
+
+    def with_bot(self, **bot: Any) -> Job:
+        settings = {**self.settings, "bot": {**self.settings["bot"], **bot}}
+        return Job(self.wiki, self.db, self.folder, settings, self.bot_user)
+
+    def approve(self, recipients: list[str], messages: list[str] | None = None) -> list[int]:
+        return approve_many(self.db, self.config, recipients, messages)
+
+    def run(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return run_job(self.path, *args, **kwargs)
+
+    def once(self) -> dict[str, int]:
+        return summary(self.run("--once").stdout)
+
+    def users(self, count: int, prefix: str = "R") -> list[str]:
+        names = [unique_name(prefix) for _ in range(count)]
+        for name in names:
+            self.wiki.create_user(name)
+        return names
+
+
+@pytest.fixture(scope="module")
+def delivery_bot(local_wiki: Any) -> Any:
+    """A bot account with a BotPassword, its own per test module (so cookies never mix)."""
+    return local_wiki.create_bot(unique_name("KudosBot"))
+
+
+@pytest.fixture
+def job(database: Database, local_wiki: Any, delivery_bot: Any, tmp_path: Path) -> Job:
+    settings = job_settings(database.url, local_wiki.api_url, delivery_bot.login, delivery_bot.password, tmp_path)
+    return Job(local_wiki, database, tmp_path, settings, delivery_bot.user)
