@@ -59,12 +59,17 @@ def _due(channels: Sequence[str], now: datetime) -> ColumnElement[bool]:
 
 
 def claim(db: Database, worker_id: str, channels: Sequence[str], limit: int, lease_seconds: float,
-          now: datetime | None = None) -> list[Delivery]:
-    """Lease up to `limit` due deliveries of `channels` to `worker_id`; returns them with their nominations."""
+          now: datetime | None = None, due_by: datetime | None = None) -> list[Delivery]:
+    """Lease up to `limit` due deliveries of `channels` to `worker_id`; returns them with their nominations.
+
+    `due_by` (default: now) lets a single pass take only what was due when it began, so a delivery it
+    has just put back for a retry is not taken again in the same pass.
+    """
     now = now or utcnow()
     lease_until = now + timedelta(seconds=lease_seconds)
     with db.transaction() as session:
-        due = select(Delivery.id).where(_due(channels, now)).order_by(Delivery.next_attempt_at, Delivery.id)
+        due = (select(Delivery.id).where(_due(channels, now), Delivery.next_attempt_at <= (due_by or now))
+               .order_by(Delivery.next_attempt_at, Delivery.id))
         if db.dialect == "sqlite":
             # BEGIN IMMEDIATE already holds the write lock: select-then-update cannot interleave.
             ids = list(session.scalars(due.limit(limit)))

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kudos import nominations
 from kudos.config import PROJECT_ROOT, Config, load_config
@@ -40,8 +42,8 @@ def job_settings(database_url: str, api_url: str, bot_login: str, bot_password: 
         "wikis": {WIKI_ID: {"api_url": api_url, "language": "en", "name": "Local test wiki"}},
         "bot": {"username": bot_login, "password": bot_password, "throttle": 0,
                 "pywikibot_dir": str(folder / "pywikibot")},
-        "delivery": {"health_file": str(folder / "wikibot.health"), "retry_base_seconds": 1,
-                     "retry_max_seconds": 2, **delivery},
+        "delivery": {"health_file": str(folder / "wikibot.health"), "retry_base_seconds": 2,
+                     "retry_max_seconds": 3, **delivery},
     }
 
 
@@ -96,7 +98,8 @@ def summary(output: str) -> dict[str, int]:
 
 def deliveries(db: Database, ids: list[int]) -> dict[int, Delivery]:
     with db.session() as session:
-        return {d.id: d for d in session.query(Delivery).filter(Delivery.id.in_(ids))}
+        query = select(Delivery).where(Delivery.id.in_(ids)).options(selectinload(Delivery.nomination))
+        return {d.id: d for d in session.scalars(query)}
 
 
 def statuses(db: Database, ids: list[int]) -> dict[int, DeliveryStatus]:

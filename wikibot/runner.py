@@ -18,11 +18,13 @@ import socket
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kudos import barnstar, claims, people
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip
+from kudos.clock import utcnow
 from kudos.config import INSTANCE_DIR, Config
 from kudos.db import Database
 from kudos.errors import DomainError
@@ -65,6 +67,7 @@ class Runner:
         self.stopping = threading.Event()
         self.counts: Counter[str] = Counter()
         self._channels: dict[str, Any] = {}
+        self.due_by: datetime | None = None  # set by run_once: only what was due when the pass began
 
     # --- life cycle -------------------------------------------------------------------------------
 
@@ -82,6 +85,7 @@ class Runner:
 
     def run_once(self) -> Counter[str]:
         """Deliver everything that is due now, then return the counts."""
+        self.due_by = utcnow()
         self.touch_health()
         while not self.stopping.is_set():
             if self.step() == 0:
@@ -121,7 +125,8 @@ class Runner:
     # --- talk pages -------------------------------------------------------------------------------
 
     def talkpage_batch(self) -> int:
-        rows = claims.claim(self.db, self.worker_id, [TALKPAGE], self.batch_size, self.lease_seconds)
+        rows = claims.claim(self.db, self.worker_id, [TALKPAGE], self.batch_size, self.lease_seconds,
+                            due_by=self.due_by)
         by_wiki: dict[str, list[Delivery]] = defaultdict(list)
         for delivery in rows:
             by_wiki[delivery.nomination.wiki].append(delivery)
@@ -191,7 +196,8 @@ class Runner:
         if not names or importlib.util.find_spec("kudos.social") is None:
             return 0
         social = importlib.import_module("kudos.social")
-        rows = claims.claim(self.db, self.worker_id, names, self.batch_size, self.lease_seconds)
+        rows = claims.claim(self.db, self.worker_id, names, self.batch_size, self.lease_seconds,
+                            due_by=self.due_by)
         if not rows:
             return 0
         results = social.send_all(self.config, rows)
