@@ -6,12 +6,18 @@ Every check reads the wiki through its API, not our database.
 from __future__ import annotations
 
 import html
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 import unicodedata
 
 import pytest
 
 from kudos import people
+from kudos.config import PROJECT_ROOT
 from kudos.models import DeliveryStatus
 from tests import wikibot_support
 from tests.wikibot_support import Job, deliveries, markers_on
@@ -136,3 +142,33 @@ def test_injection_corpus_renders_as_plain_text(job: Job) -> None:
         for line in message.strip().splitlines():
             line = unicodedata.normalize("NFC", line.strip())  # MediaWiki stores text in NFC
             assert line in visible, (message, line)
+
+
+def test_the_job_refuses_to_start_while_kudos_is_read_only(job: Job) -> None:
+    settings = {**job.settings, "read_only_reason": "Moving to a new database"}
+    path = wikibot_support.write_config(job.folder, settings)
+    done = wikibot_support.run_job(path, "--once", check=False)
+    assert done.returncode != 0
+    assert "read-only: Moving to a new database" in done.stderr
+
+
+def test_loop_mode_touches_its_health_file_and_stops_on_sigterm(job: Job) -> None:
+    health = job.folder / "wikibot.health"
+    looping = job.with_delivery(interval=30)
+    process = subprocess.Popen([sys.executable, "-m", "wikibot"], cwd=PROJECT_ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "KUDOS_CONFIG": str(looping.path)})
+    try:
+        deadline = time.monotonic() + 60
+        while not health.exists():
+            assert time.monotonic() < deadline and process.poll() is None, process.stderr
+            time.sleep(0.1)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert time.monotonic() - started < 10  # it did not sleep out its 30 s interval
+    assert wikibot_support.summary(out) == {"done": 0, "skipped": 0, "retrying": 0, "failed": 0}
