@@ -1,23 +1,52 @@
-"""`python -m wikibot [--once]`: deliver what is due, once or in a loop."""
+"""`python -m wikibot [--once]`: deliver what is due, once or in a loop.
+
+--once delivers everything due and prints `done=… skipped=… retrying=… failed=…`. Without it the job
+loops every `delivery.interval` seconds until SIGTERM, which lets the current delivery finish.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from kudos.config import load_config_or_exit
 from kudos.db import Database
+from kudos.errors import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wikibot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m wikibot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--once", action="store_true", help="deliver everything due, then exit")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     config = load_config_or_exit()
+    if config.read_only_reason:
+        print(f"The delivery job does not start while Kudos is read-only: {config.read_only_reason}",
+              file=sys.stderr)
+        return 3
+    try:
+        # pywikibot reads its settings at import: they must be written before anything imports it.
+        from wikibot.pwbconfig import prepare
+
+        prepare(config)
+    except ConfigError as error:
+        print(f"The delivery job cannot start: {error}", file=sys.stderr)
+        return 2
+
+    from wikibot.runner import Runner, log_event, summary_line
+
     database = Database(config.database_url)
     database.ping()
-    print("done=0 skipped=0 retrying=0 failed=0")
-    return 0 if args.once else 0
+    runner = Runner(config, database)
+    runner.install_signal_handlers()
+    log_event(event="start", worker=runner.worker_id, once=args.once)
+    counts = runner.run_once() if args.once else runner.run_forever()
+    line = summary_line(counts)
+    log_event(event="stop", worker=runner.worker_id, summary=line)
+    print(line, flush=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,73 @@
+"""The barnstar's wikitext and the {{bots}} rules, without a wiki (the real parser is in test_wikibot_delivery)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kudos import barnstar, nominations
+from kudos.db import Database
+from tests.factories import make_campaign, make_nomination
+from tests.support import make_config
+from wikibot.exclusion import exclusion_reason
+
+# Anything that would be markup if it survived: brackets, braces, pipes, tildes, tags, headings, magic
+# words, list and table starts, bold, free links.
+DANGEROUS = re.compile(r"[\[\]{}|~<>=_'*#;:!&]|https?:|ISBN |RFC ")
+
+
+@given(st.text(max_size=300))
+def test_escaped_text_holds_no_markup(message: str) -> None:
+    escaped = barnstar.escape_text(message)
+    assert not DANGEROUS.search(re.sub(r"&#\d+;", "", escaped.replace("<br />", ""))), escaped
+    assert "\n" not in escaped
+
+
+def test_escape_keeps_the_words_and_turns_newlines_into_breaks() -> None:
+    escaped = barnstar.escape_text("Thank you!\n\n\n\nSee [[Category:X]] and </nowiki> ~~~~")
+    assert escaped.startswith("Thank you&#33;<br /><br />See &#91;&#91;Category&#58;X&#93;&#93;")
+    assert "&#60;/nowiki&#62;" in escaped and "&#126;&#126;&#126;&#126;" in escaped
+    assert barnstar.escape_text("ଧନ୍ୟବାଦ שלום e\u0301") == "ଧନ୍ୟବାଦ שלום e\u0301"
+
+
+def test_rendered_section(database: Database) -> None:
+    config = make_config(tool_url="https://kudos.toolforge.org")
+    with database.transaction() as session:
+        campaign = make_campaign(session, config)
+        nomination = make_nomination(session, config, campaign, message="Great {{work}}")
+        nominations.approve(session, config, nomination, "Olga Organizer")
+        session.flush()
+        delivery = nomination.deliveries[0]
+        section = barnstar.render(config, delivery)
+    assert section.title == "The Original Barnstar"
+    assert "[[File:Original Barnstar Hires.png|" in section.text
+    assert "Great &#123;&#123;work&#125;&#125;" in section.text
+    assert "Nominated by [[User:Nina|Nina]] · approved by [[User:Olga Organizer|Olga Organizer]]" in section.text
+    assert f"https://kudos.toolforge.org/consent/{nomination.id}" in section.text
+    assert section.text.count("~~~~") == 1
+    assert section.text.endswith(f"<!-- kudos:delivery:{delivery.key} -->")
+    assert f"[[toolforge:kudos/nominations/{nomination.id}|" in section.summary
+
+
+@pytest.mark.parametrize(("text", "refused"), [
+    ("Hello", False),
+    ("{{nobots}}", True),
+    ("{{bots}}", False),
+    ("{{bots|optout=all}}", True),
+    ("{{bots|optout=kudos,newsletter}}", True),
+    ("{{bots|optout=newsletter}}", False),
+    ("{{bots|deny=all}}", True),
+    ("{{bots|deny=KudosBot}}", True),
+    ("{{bots|deny=OtherBot}}", False),
+    ("{{bots|deny=none}}", False),
+    ("{{bots|allow=OtherBot}}", True),
+    ("{{bots|allow=KudosBot}}", False),
+    ("{{bots|allow=all}}", False),
+    ("{{Bots|allow=none}}", True),
+    ("<div>{{nobots}}</div>", True),
+])
+def test_bots_templates(text: str, refused: bool) -> None:
+    assert (exclusion_reason(text, "KudosBot") is not None) == refused

@@ -1,0 +1,174 @@
+"""`python -m wikibot` against a real MediaWiki: barnstars land once, every awkward page is skipped with a reason.
+
+Every check reads the wiki through its API, not our database.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+
+import pytest
+
+from kudos import people
+from kudos.config import PROJECT_ROOT
+from kudos.models import DeliveryStatus
+from tests import wikibot_support
+from tests.wikibot_support import Job, deliveries, markers_on
+
+# The job's fixtures, shared with the other delivery tests.
+delivery_bot = wikibot_support.delivery_bot
+job = wikibot_support.job
+
+pytestmark = pytest.mark.mediawiki
+
+
+def latest(job: Job, title: str) -> dict:
+    pages = job.wiki.api(prop="revisions", titles=title, rvprop="ids|flags|comment|user")["query"]["pages"]
+    return dict(pages[0]["revisions"][0])
+
+
+def test_barnstars_land_once_as_bot_edits_and_a_rerun_changes_nothing(job: Job) -> None:
+    recipients = job.users(3)
+    job.wiki.edit(f"User talk:{recipients[0]}", "== Earlier ==\nAn older thread. --~~~~")
+    ids = job.approve(recipients)
+    assert job.once() == {"done": 6, "skipped": 0, "retrying": 0, "failed": 0}  # 3 talk pages + 3 walls
+
+    rows = deliveries(job.db, ids)
+    for recipient, delivery_id in zip(recipients, ids, strict=True):
+        title = f"User talk:{recipient}"
+        delivery = rows[delivery_id]
+        assert delivery.status == DeliveryStatus.done
+        assert markers_on(job.wiki, title, delivery.key) == 1
+        revision = latest(job, title)
+        assert str(revision["revid"]) == delivery.external_id
+        assert delivery.external_url.endswith(f"?diff={revision['revid']}")
+        assert revision["user"] == job.bot_user
+        assert revision["minor"] is False  # a minor bot edit would notify nobody
+        assert f"https://kudos.example.org/nominations/{delivery.nomination_id}" in revision["comment"]
+    changes = job.wiki.api(list="recentchanges", rcuser=job.bot_user, rcprop="title|flags", rclimit=50)
+    flags = {c["title"]: c for c in changes["query"]["recentchanges"]}
+    assert all(flags[f"User talk:{r}"]["bot"] for r in recipients)
+    assert "An older thread" in job.wiki.api(prop="revisions", titles=f"User talk:{recipients[0]}",
+                                             rvprop="content", rvslots="main")["query"]["pages"][0][
+        "revisions"][0]["slots"]["main"]["content"]
+
+    before = {r: latest(job, f"User talk:{r}")["revid"] for r in recipients}
+    assert job.once() == {"done": 0, "skipped": 0, "retrying": 0, "failed": 0}
+    assert {r: latest(job, f"User talk:{r}")["revid"] for r in recipients} == before
+    assert job.path.parent.joinpath("wikibot.health").exists()
+
+
+def test_every_case_that_must_not_be_posted_is_skipped_with_a_reason(job: Job) -> None:
+    nobots, optout, category, allowed_other, blocked, kudos_out, new_name = job.users(7)
+    wiki = job.wiki
+    wiki.edit(f"User talk:{nobots}", "Hello\n{{nobots}}")
+    wiki.edit(f"User talk:{optout}", "{{bots|optout=kudos}}")
+    wiki.edit(f"User talk:{category}", "Busy.\n[[Category:Opted-out of message delivery]]")
+    wiki.edit(f"User talk:{allowed_other}", "{{bots|allow=SomeOtherBot}}")
+    wiki.block(blocked)
+    old_name = f"Old{new_name}"  # renamed: the old account is gone, its talk page redirects
+    wiki.redirect_user_talk(old_name, new_name)
+    missing = "Nobody" + new_name
+    recipients = [nobots, optout, category, allowed_other, blocked, kudos_out, old_name, missing]
+    ids = dict(zip(recipients, job.approve(recipients), strict=True))
+    with job.db.transaction() as session:
+        people.set_opt_out(session, kudos_out, True)
+    pages_before = {r: markers_on(wiki, f"User talk:{r}", "") for r in recipients}
+
+    result = job.once()
+    assert (result["skipped"], result["failed"], result["retrying"]) == (7 * 2, 0, 0)
+    rows = deliveries(job.db, list(ids.values()))
+    reasons = {r: rows[ids[r]].last_error or "" for r in recipients}
+    assert "{{nobots}}" in reasons[nobots]
+    assert "optout" in reasons[optout]
+    assert "Opted-out of message delivery" in reasons[category]
+    assert "allow" in reasons[allowed_other]
+    assert "blocked" in reasons[blocked]
+    assert "opted out" in reasons[kudos_out]
+    assert "does not exist" in reasons[missing]
+    for recipient in recipients:
+        if recipient != old_name:
+            assert rows[ids[recipient]].status == DeliveryStatus.skipped, recipient
+            assert markers_on(wiki, f"User talk:{recipient}", "") == pages_before[recipient]
+    # The redirect left by the rename is followed: the barnstar is on the new talk page, once.
+    assert rows[ids[old_name]].status == DeliveryStatus.done
+    assert markers_on(wiki, f"User talk:{new_name}", rows[ids[old_name]].key) == 1
+    assert wiki.api(prop="info", titles=f"User talk:{old_name}")["query"]["pages"][0].get("redirect")
+
+
+INJECTIONS = [
+    "Thanks! {{subst:Welcome}} {{Delete}} {{PAGENAME}}",
+    "Nice work [[Category:Vandals]] [[:Category:X]]",
+    "Signed ~~~~ and ~~~ and ~~~~~",
+    "Escape </nowiki> [[Main Page]] <nowiki> {{x}}",
+    "New section\n== Heading ==\n=== Sub ===",
+    "__NOTOC__ __NOINDEX__ __FORCETOC__",
+    "Cite <ref>[[Foo]]</ref> <references />",
+    "{| class=wikitable\n|-\n| cell || cell\n|}",
+    "Hello [[User:Someone]] and [[User talk:Someone|ping]]",
+    "Visit [http://evil.example x] or http://evil.example/bare or //evil.example",
+    "RTL: שלום עליכם مرحبا ‮reversed‬ combining: e\u0301 a\u0300\u0301 Z\u0336",
+    "<script>alert(1)</script> <span style=\"color:red\">red</span> &lt;b&gt; &amp; ISBN 0123456789",
+    "* list\n# numbered\n: indent\n; term\n----\n pre",
+]
+
+
+def test_injection_corpus_renders_as_plain_text(job: Job) -> None:
+    recipients = job.users(len(INJECTIONS), "Inj")
+    ids = job.approve(recipients, INJECTIONS)
+    assert job.once()["done"] == 2 * len(INJECTIONS)
+    rows = deliveries(job.db, ids)
+    for recipient, message, delivery_id in zip(recipients, INJECTIONS, ids, strict=True):
+        parsed = job.wiki.api(action="parse", page=f"User talk:{recipient}",
+                              prop="templates|categories|links|externallinks|sections|text")["parse"]
+        assert parsed["templates"] == [], message
+        assert {c["category"] for c in parsed["categories"]} <= {"Pages_with_broken_file_links"}, message
+        assert {link["title"] for link in parsed["links"]} == {
+            "User:Nina", "User:Olga Organizer", f"User:{job.bot_user}", f"User talk:{job.bot_user}"}, message
+        nomination = rows[delivery_id].nomination_id
+        assert sorted(parsed["externallinks"]) == [f"https://kudos.example.org/consent/{nomination}",
+                                                   f"https://kudos.example.org/nominations/{nomination}"], message
+        assert len(parsed["sections"]) == 1, message
+        page_html = parsed["text"]
+        assert "<script" not in page_html and "<ol" not in page_html and "<pre" not in page_html
+        visible = html.unescape(re.sub(r"<[^>]+>", "", page_html.replace("<br />", "\n")))
+        for line in message.strip().splitlines():
+            line = unicodedata.normalize("NFC", line.strip())  # MediaWiki stores text in NFC
+            assert line in visible, (message, line)
+
+
+def test_the_job_refuses_to_start_while_kudos_is_read_only(job: Job) -> None:
+    settings = {**job.settings, "read_only_reason": "Moving to a new database"}
+    path = wikibot_support.write_config(job.folder, settings)
+    done = wikibot_support.run_job(path, "--once", check=False)
+    assert done.returncode != 0
+    assert "read-only: Moving to a new database" in done.stderr
+
+
+def test_loop_mode_touches_its_health_file_and_stops_on_sigterm(job: Job) -> None:
+    health = job.folder / "wikibot.health"
+    looping = job.with_delivery(interval=30)
+    process = subprocess.Popen([sys.executable, "-m", "wikibot"], cwd=PROJECT_ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "KUDOS_CONFIG": str(looping.path)})
+    try:
+        deadline = time.monotonic() + 60
+        while not health.exists():
+            assert time.monotonic() < deadline and process.poll() is None, process.stderr
+            time.sleep(0.1)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert time.monotonic() - started < 10  # it did not sleep out its 30 s interval
+    assert wikibot_support.summary(out) == {"done": 0, "skipped": 0, "retrying": 0, "failed": 0}

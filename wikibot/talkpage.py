@@ -1,0 +1,243 @@
+"""The talk-page channel: barnstars posted as new sections with pywikibot, one write each (DESIGN §2, §4).
+
+A batch of up to 50 deliveries to one wiki costs one read (all talk pages with their content, content
+model, redirects and the opt-out category, plus every recipient's existence and blocks, in a single
+`action=query`) and then one `action=edit` per barnstar. A delivery that may have landed before (a
+retry, or a lease taken over from a job that died) is first looked for by its marker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kudos.barnstar import Barnstar, marker
+from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip, Uncertain
+from kudos.config import Wiki
+from kudos.names import canonical_username
+from wikibot.exclusion import OPT_OUT_CATEGORY, exclusion_reason
+
+log = logging.getLogger("wikibot.talkpage")
+USER_TALK = 3
+FLOW_BOARD = "flow-board"
+HISTORY_DEPTH = 20  # how many of the bot's latest revisions of a page `find` looks through
+
+
+@dataclass(frozen=True)
+class TalkDelivery:
+    id: int
+    key: str
+    recipient: str
+    barnstar: Barnstar
+    retried: bool  # an earlier attempt may have landed: look for the marker before posting
+
+
+@dataclass
+class Survey:
+    """What one batched read says about the recipients and their talk pages."""
+
+    readonly: str | None = None
+    titles: dict[str, str] = field(default_factory=dict)  # requested title → title after normalization/redirect
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # final title → page info
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user name → list=users entry
+
+
+def talk_title(user: str) -> str:
+    return f"User talk:{canonical_username(user)}"
+
+
+def _user_of(title: str) -> str:
+    # "User talk:Robert/Archive 1" → "Robert"; the namespace prefix may be localised.
+    return title.split(":", 1)[-1].split("/", 1)[0]
+
+
+class TalkPageChannel:
+    def __init__(self, wiki: Wiki, site: Any) -> None:
+        self.wiki = wiki
+        self.site = site
+        self.bot_user: str = site.username() or ""
+
+    @classmethod
+    def connect(cls, wiki: Wiki) -> TalkPageChannel:
+        from wikibot.pwbconfig import site_for
+
+        site = site_for(wiki)
+        site.login()
+        return cls(wiki, site)
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def _query(self, **params: Any) -> dict[str, Any]:
+        params.setdefault("action", "query")
+        params.setdefault("formatversion", 2)
+        result: dict[str, Any] = self.site.simple_request(**params).submit()
+        return result
+
+    def survey(self, recipients: Sequence[str]) -> Survey:
+        """One request (more only if the content overflows the API's result size) for the whole batch."""
+        titles = sorted({talk_title(r) for r in recipients})
+        names = sorted({canonical_username(r) for r in recipients})
+        params: dict[str, Any] = dict(
+            titles=titles, redirects=1, prop=["info", "revisions", "categories"],
+            rvprop=["ids", "content"], rvslots="main", clcategories=f"Category:{OPT_OUT_CATEGORY}",
+            list="users", ususers=names, usprop=["blockinfo", "centralids"],
+            meta="siteinfo", siprop="general",
+        )
+        survey = Survey()
+        for _ in range(20):
+            result = self._query(**params)
+            self._absorb(survey, result)
+            more = result.get("continue")
+            if not more:
+                break
+            params.update(more)
+        for title in titles:
+            survey.titles.setdefault(title, title)
+        return survey
+
+    def _absorb(self, survey: Survey, result: dict[str, Any]) -> None:
+        query = result.get("query", {})
+        general = query.get("general", {})
+        if general.get("readonly"):
+            survey.readonly = general.get("readonlyreason") or "the wiki is read-only"
+        steps = {n["from"]: n["to"] for n in query.get("normalized", [])}
+        steps.update({r["from"]: r["to"] for r in query.get("redirects", [])})
+        for title in list(steps):
+            final, seen = title, set()
+            while final in steps and final not in seen:
+                seen.add(final)
+                final = steps[final]
+            survey.titles[title] = final
+        for page in query.get("pages", []):
+            known = survey.pages.setdefault(page["title"], page)
+            if known is not page and page.get("revisions"):
+                known["revisions"] = page["revisions"]
+        for user in query.get("users", []):
+            survey.users[user.get("name", "")] = user
+
+    def _users(self, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+        result = self._query(list="users", ususers=list(names), usprop=["blockinfo", "centralids"])
+        return {u.get("name", ""): u for u in result.get("query", {}).get("users", [])}
+
+    def find(self, title: str, key: str) -> tuple[int, str] | None:
+        """The revision of `title` among the bot's latest that added the marker `key`, if any."""
+        result = self._query(titles=title, prop="revisions", rvprop=["ids", "content"], rvslots="main",
+                             rvlimit=HISTORY_DEPTH, rvuser=self.bot_user)
+        pages = result.get("query", {}).get("pages", [])
+        found = None
+        for revision in (pages[0].get("revisions", []) if pages else []):  # newest first
+            if marker(key) in revision.get("slots", {}).get("main", {}).get("content", ""):
+                found = int(revision["revid"])
+        return (found, self.diff_url(found)) if found else None
+
+    def diff_url(self, revid: int) -> str:
+        return f"{self.wiki.index_url}?diff={revid}"
+
+    # --- deciding and posting ---------------------------------------------------------------------
+
+    def deliver(self, items: Sequence[TalkDelivery],
+                should_stop: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, Posted | DeliveryOutcome]]:
+        """Outcomes in order; stops early (leaving the rest unreported) when `should_stop()` says so."""
+        try:
+            survey = self.survey([item.recipient for item in items])
+        except Exception as error:  # noqa: BLE001 - a failed read changes nothing: try the batch later
+            for item in items:
+                yield item.id, RetryLater(f"Reading the talk pages failed: {_describe(error)}")
+            return
+        if survey.readonly:
+            for item in items:
+                yield item.id, RetryLater(f"The wiki is read-only: {survey.readonly}")
+            return
+        wiki_wide: RetryLater | None = None
+        for item in items:
+            if should_stop():
+                return
+            if wiki_wide is not None:
+                # The wiki itself is unavailable: the rest of the batch waits without another request.
+                yield item.id, RetryLater(wiki_wide.reason, wiki_wide.after)
+                continue
+            outcome = self._deliver_one(item, survey)
+            if isinstance(outcome, RetryLater) and getattr(outcome, "wiki_wide", False):
+                wiki_wide = outcome
+            yield item.id, outcome
+
+    def _deliver_one(self, item: TalkDelivery, survey: Survey) -> Posted | DeliveryOutcome:
+        try:
+            return self._decide_and_post(item, survey)
+        except DeliveryOutcome as outcome:
+            return outcome
+
+    def _decide_and_post(self, item: TalkDelivery, survey: Survey) -> Posted | DeliveryOutcome:
+        requested = talk_title(item.recipient)
+        title = survey.titles.get(requested, requested)
+        page = survey.pages.get(title, {})
+        if title != requested and page.get("ns", USER_TALK) != USER_TALK:
+            return Skip(f"{requested} redirects to {title}, which is not a user talk page.")
+        user_name = _user_of(title)
+        user = survey.users.get(user_name)
+        if user is None:
+            survey.users.update(self._users([user_name]))  # a redirect after a rename: one more read
+            user = survey.users.get(user_name, {"missing": True})
+        if user.get("missing") or user.get("invalid"):
+            return Skip(f"The user {user_name} does not exist on this wiki.")
+        if user.get("blockid") and not user.get("blockpartial"):
+            return Skip(f"The user {user_name} is blocked.")
+        if page.get("contentmodel") == FLOW_BOARD:
+            return Skip(f"{title} is a Structured Discussions board; Kudos cannot post there.")
+        if page.get("categories"):
+            return Skip(f"{title} is in Category:{OPT_OUT_CATEGORY}.")
+        revisions = page.get("revisions") or [{}]
+        content = revisions[0].get("slots", {}).get("main", {}).get("content", "")
+        if item.retried or marker(item.key) in content:
+            found = self.find(title, item.key)
+            if found:
+                return Posted(str(found[0]), found[1])
+            if marker(item.key) in content:
+                return Posted(str(page.get("lastrevid", "")), self.diff_url(int(page.get("lastrevid", 0))))
+        reason = exclusion_reason(content, self.bot_user)
+        if reason:
+            return Skip(reason)
+        return self._post(title, item.barnstar)
+
+    def _post(self, title: str, barnstar: Barnstar) -> Posted:
+        import pywikibot
+        from pywikibot import exceptions as pwe
+
+        page = pywikibot.Page(self.site, title)
+        try:
+            saved = self.site.editpage(page, text=barnstar.text, section="new", sectiontitle=barnstar.title,
+                                       summary=barnstar.summary, minor=False, notminor=True, bot=True)
+        except pwe.EditConflictError as error:
+            raise RetryLater(f"Edit conflict: {error}") from None
+        except pwe.MaxlagTimeoutError:
+            raise _wiki_wide(RetryLater("The wiki's replication lag is above maxlag.")) from None
+        except pwe.ApiTimeoutError as error:
+            if getattr(error, "uri", None) is None:
+                # The wiki answered with a temporary database error or `readonly`: nothing was saved.
+                raise _wiki_wide(RetryLater("The wiki is read-only or its database is unavailable.")) from None
+            raise _wiki_wide(Uncertain(f"No answer from the wiki: {_describe(error)}")) from None
+        except pwe.APIError as error:
+            if error.code in ("readonly", "maxlag", "ratelimited"):
+                raise _wiki_wide(RetryLater(f"The wiki refused the edit for now ({error.code}).")) from None
+            raise Permanent(f"The wiki refused the edit: {error.code}: {error.info}") from None
+        except (pwe.LockedPageError, pwe.AbuseFilterDisallowedError, pwe.SpamblacklistError,
+                pwe.TitleblacklistError, pwe.NoCreateError) as error:
+            raise Permanent(f"The wiki refused the edit: {_describe(error)}") from None
+        except (pwe.ServerError, pwe.ConnectionError, OSError) as error:
+            raise _wiki_wide(Uncertain(f"No answer from the wiki: {_describe(error)}")) from None
+        if not saved:
+            raise Permanent("The wiki did not save the edit (pywikibot reported a failure; see its log).")
+        revid = int(page.latest_revision_id)
+        return Posted(str(revid), self.diff_url(revid))
+
+
+def _wiki_wide(outcome: RetryLater) -> RetryLater:
+    outcome.wiki_wide = True  # type: ignore[attr-defined]
+    return outcome
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:500]
