@@ -15,7 +15,10 @@ from dataclasses import dataclass
 
 from kudos.awards import Award, find_award
 from kudos.config import Config
+from kudos.consent_links import consent_url
 from kudos.models import Delivery, Nomination
+from kudos.nominations import TRUSTED_PREFIX
+from kudos.wall import permalink
 
 # Every character that opens or closes wikitext or HTML markup, or forms signatures (~), magic words
 # (__X__), headings (=), lists (*#:;), bold/italics ('), external free links (the colon of http:) and
@@ -61,12 +64,7 @@ def marker(key: str) -> str:
 
 
 def nomination_url(config: Config, nomination: Nomination) -> str:
-    return f"{config.tool_url}/nominations/{nomination.id}"
-
-
-def consent_url(config: Config, nomination: Nomination) -> str:
-    """Where the recipient agrees to (or declines) social sharing. The one place that builds this link."""
-    return f"{config.tool_url}/consent/{nomination.id}"
+    return permalink(config, nomination.id)
 
 
 def _user_link(name: str) -> str:
@@ -79,16 +77,22 @@ def _summary_link(config: Config, nomination: Nomination) -> str:
     # Edit summaries render wiki links only; Wikimedia wikis know the toolforge: interwiki prefix.
     found = re.fullmatch(r"https://([a-z0-9-]+)\.toolforge\.org", config.tool_url)
     if found:
-        return f"[[toolforge:{found.group(1)}/nominations/{nomination.id}|nomination {nomination.id}]]"
+        return f"[[toolforge:{found.group(1)}/shoutouts/{nomination.id}|nomination {nomination.id}]]"
     return nomination_url(config, nomination)
+
+
+def _approval(nomination: Nomination) -> str:
+    reviewer = nomination.reviewer or nomination.nominator
+    if reviewer.startswith(TRUSTED_PREFIX):
+        return "approved on submission (trusted nominator)"
+    return f"approved by {_user_link(reviewer)}"
 
 
 def render(config: Config, delivery: Delivery, award: Award | None = None) -> Barnstar:
     nomination = delivery.nomination
     award = award or find_award(config, nomination.wiki, nomination.award)
     message = f"<bdi>{escape_text(nomination.message)}</bdi>"  # bdi: right-to-left text stays in its box
-    credits = (f"Nominated by {_user_link(nomination.nominator)} · approved by "
-               f"{_user_link(nomination.reviewer or nomination.nominator)} · via "
+    credits = (f"Nominated by {_user_link(nomination.nominator)} · {_approval(nomination)} · via "
                f"[{nomination_url(config, nomination)} Kudos]")
     consent = (f"<small>Would you like this shared on Kudos' social media feeds? "
                f"[{consent_url(config, nomination)} Say yes or no here].</small>")

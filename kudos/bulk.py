@@ -12,9 +12,8 @@ import csv
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,7 +37,18 @@ class WikiUser:
     invalid: bool = False
 
 
-Lookup = Callable[[Sequence[str]], Mapping[str, WikiUser]]
+class Standing(Protocol):
+    """What the checks need to know of a name; `kudos.wikiapi.UserInfo` and `WikiUser` both fit."""
+
+    @property
+    def exists(self) -> bool: ...
+    @property
+    def blocked(self) -> bool: ...
+    @property
+    def invalid(self) -> bool: ...
+
+
+Lookup = Callable[[Sequence[str]], Mapping[str, Standing]]
 
 
 @dataclass
@@ -107,7 +117,7 @@ def check(session: Session, campaign: Campaign, organizer: str, lines: list[Line
             first_seen[line.username] = line.number
     todo = [line for line in lines if line.problem is None]
     names = [line.username for line in todo]
-    found: dict[str, WikiUser] = {}
+    found: dict[str, Standing] = {}
     for start in range(0, len(names), BATCH):
         found.update(lookup(names[start:start + BATCH]))
     opted_out = set(_in_chunks(session, names, lambda chunk: select(Person.username).where(
@@ -180,26 +190,3 @@ def _consents(session: Session, names: list[str]) -> dict[str, Consent]:
             Person.username.in_(names[start:start + 500])))
         out.update({username: consent for username, consent in rows})
     return out
-
-
-def api_lookup(api_url: str, user_agent: str, timeout: float = 10) -> Lookup:
-    """A minimal batched `list=users` reader for one wiki; the shared MediaWiki API client can replace it."""
-    http = requests.Session()
-    http.headers["User-Agent"] = user_agent
-
-    def lookup(names: Sequence[str]) -> dict[str, WikiUser]:
-        response = http.post(api_url, data={
-            "action": "query", "list": "users", "ususers": "|".join(names), "usprop": "blockinfo",
-            "format": "json", "formatversion": "2"}, timeout=timeout)
-        response.raise_for_status()
-        query = response.json().get("query", {})
-        # The wiki answers with its own normalised spelling; map it back to what we asked for.
-        asked = {n["to"]: n["from"] for n in query.get("normalized", [])}
-        out = {}
-        for user in query.get("users", []):
-            name = asked.get(user.get("name", ""), user.get("name", ""))
-            out[name] = WikiUser(exists=not user.get("missing") and not user.get("invalid"),
-                                 blocked="blockid" in user, invalid=bool(user.get("invalid")))
-        return out
-
-    return lookup

@@ -21,6 +21,11 @@ from kudos.outbox import WALL
 PAGE_MAX = 100
 
 
+def permalink(config: Config, nomination_id: int) -> str:
+    """The shout-out's page on the wall: the one link the barnstar, feeds and every network show."""
+    return f"{config.tool_url}/shoutouts/{nomination_id}"
+
+
 @dataclass(frozen=True)
 class ShoutOut:
     id: int  # the wall delivery's id: stable, and the keyset for pagination

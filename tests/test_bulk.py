@@ -13,7 +13,6 @@ from kudos import bulk, people
 from kudos.db import Database
 from kudos.models import AuditEvent, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus
 from tests.factories import make_campaign, make_nomination
-from tests.stub_http import Recorded, Reply, StubServer
 from tests.webtools import count_queries, sign_in_as, web_app, web_config
 
 OLGA = "Olga Organizer"
@@ -182,32 +181,30 @@ def test_five_hundred_names_in_batches_of_fifty_in_seconds(database: Database) -
         assert session.scalar(select(func.count()).select_from(Delivery)) == 1000
 
 
-class _UsersApi(StubServer):
-    """Answers `list=users` as MediaWiki does (formatversion=2): missing, invalid and blocked users."""
-
-    def route(self, request: Recorded) -> Reply:
-        names = request.body["ususers"].split("|")
-        users = []
-        for name in names:
-            if "<" in name:
-                users.append({"name": name, "invalid": True})
-            elif name.startswith("Ghost"):
-                users.append({"name": name, "missing": True})
-            else:
-                users.append({"userid": 1, "name": name, **({"blockid": 7} if name == "Blocky" else {})})
-        return Reply(200, {"batchcomplete": True, "query": {"users": users}})
+@pytest.fixture(scope="module")
+def wiki(local_wiki):  # type: ignore[no-untyped-def]
+    for name in ("Bulk Alice", "Bulk Blocky"):
+        if local_wiki.api(list="users", ususers=name)["query"]["users"][0].get("missing"):
+            local_wiki.create_user(name)
+    local_wiki.block("Bulk Blocky")
+    return local_wiki
 
 
-def test_api_lookup_reads_list_users_in_one_request_per_batch() -> None:
-    stub = _UsersApi().start()
-    try:
-        lookup = bulk.api_lookup(f"http://127.0.0.1:{stub.port}/w/api.php", "Kudos tests")
-        found = lookup(["Alice", "Ghost 1", "Blocky", "Bad<name"])
-        assert found == {"Alice": bulk.WikiUser(exists=True), "Ghost 1": bulk.WikiUser(exists=False),
-                         "Blocky": bulk.WikiUser(exists=True, blocked=True),
-                         "Bad<name": bulk.WikiUser(exists=False, invalid=True)}
-        [request] = stub.requests_to("/w/api.php")
-        assert request.body["list"] == "users" and request.body["usprop"] == "blockinfo"
-        assert request.header("User-Agent") == "Kudos tests"
-    finally:
-        stub.stop()
+def test_names_are_checked_against_the_real_wiki_50_at_a_time(database: Database, wiki) -> None:  # type: ignore[no-untyped-def]
+    config = web_config(database, wikis={"testwiki": {"api_url": wiki.api_url, "language": "en", "name": "Test"}})
+    with database.transaction() as session:
+        make_campaign(session, config, slug="ws", wiki="testwiki", organizers=("Olga",))
+    app = web_app(database, config)
+    app.extensions.pop("kudos.user_lookup", None)
+    client = app.test_client()
+    sign_in_as(client, "Olga")
+    ghosts = [f"Bulk Ghost {i}" for i in range(60)]
+    before = wiki.request_count()
+    page = client.post("/campaigns/ws/bulk", data={
+        "names": "\n".join(["Bulk Alice", "Bulk Blocky", "Bad<name", *ghosts]), "award": "barnstar",
+        "message": "Thanks for editing all day at the workshop."}).get_data(as_text=True)
+    assert wiki.request_count() - before == 2  # 63 names: one list=users request per 50
+    assert "Bulk Blocky" in page and "blocked" in page
+    assert "Bulk Ghost 59" in page and "Bad&lt;name" in page
+    with database.session() as session:
+        assert list(session.scalars(select(Nomination.recipient))) == ["Bulk Alice"]

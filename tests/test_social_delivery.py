@@ -16,7 +16,8 @@ from kudos.db import Database
 from kudos.models import Consent, DeliveryStatus
 from kudos.social import Journal, send_all
 from kudos.social.bluesky import POST
-from kudos.social.text import ZWJ, permalink
+from kudos.social.text import ZWJ
+from kudos.wall import permalink
 from tests.servers.bluesky import LocalPDS
 from tests.servers.chat_stubs import ChatStubs
 from tests.servers.mastodon import MastodonMock

@@ -10,7 +10,7 @@ from kudos.errors import DomainError
 from kudos.models import Consent, Delivery, DeliveryStatus, Nomination
 from kudos.outbox import WALL
 from kudos.social.share import share_links
-from kudos.social.text import permalink
+from kudos.wall import permalink
 from tests.social_support import approve
 from tests.support import make_config
 

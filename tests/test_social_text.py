@@ -13,9 +13,9 @@ from kudos.social.text import (
     graphemes,
     mastodon_count,
     no_mentions,
-    permalink,
     render,
 )
+from kudos.wall import permalink
 from tests.support import make_config
 
 URL = "https://kudos.toolforge.org/shoutouts/42"

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kudos import barnstar, nominations
+from kudos import barnstar, campaigns, consent_links, nominations
 from kudos.db import Database
+from kudos.models import MemberRole
 from tests.factories import make_campaign, make_nomination
 from tests.support import make_config
 from wikibot.exclusion import exclusion_reason
@@ -46,10 +47,21 @@ def test_rendered_section(database: Database) -> None:
     assert "[[File:Original Barnstar Hires.png|" in section.text
     assert "Great &#123;&#123;work&#125;&#125;" in section.text
     assert "Nominated by [[User:Nina|Nina]] · approved by [[User:Olga Organizer|Olga Organizer]]" in section.text
-    assert f"https://kudos.toolforge.org/consent/{nomination.id}" in section.text
+    assert consent_links.consent_url(config, nomination) in section.text
     assert section.text.count("~~~~") == 1
     assert section.text.endswith(f"<!-- kudos:delivery:{delivery.key} -->")
-    assert f"[[toolforge:kudos/nominations/{nomination.id}|" in section.summary
+    assert f"[[toolforge:kudos/shoutouts/{nomination.id}|" in section.summary
+
+
+def test_a_trusted_nominators_approval_is_credited_to_trust(database: Database) -> None:
+    config = make_config()
+    with database.transaction() as session:
+        campaign = make_campaign(session, config)
+        campaigns.add_member(session, campaign, "Nina", MemberRole.trusted, "Admin")
+        nomination = nominations.auto_approve(session, config, make_nomination(session, config, campaign))
+        section = barnstar.render(config, nomination.deliveries[0])
+    assert "approved on submission (trusted nominator)" in section.text
+    assert "trusted:" not in section.text
 
 
 @pytest.mark.parametrize(("text", "refused"), [

@@ -16,7 +16,7 @@ import unicodedata
 
 import pytest
 
-from kudos import people
+from kudos import consent_links, people
 from kudos.config import PROJECT_ROOT
 from kudos.models import DeliveryStatus
 from tests import wikibot_support
@@ -51,7 +51,7 @@ def test_barnstars_land_once_as_bot_edits_and_a_rerun_changes_nothing(job: Job) 
         assert delivery.external_url.endswith(f"?diff={revision['revid']}")
         assert revision["user"] == job.bot_user
         assert revision["minor"] is False  # a minor bot edit would notify nobody
-        assert f"https://kudos.example.org/nominations/{delivery.nomination_id}" in revision["comment"]
+        assert f"https://kudos.example.org/shoutouts/{delivery.nomination_id}" in revision["comment"]
     changes = job.wiki.api(list="recentchanges", rcuser=job.bot_user, rcprop="title|flags", rclimit=50)
     flags = {c["title"]: c for c in changes["query"]["recentchanges"]}
     assert all(flags[f"User talk:{r}"]["bot"] for r in recipients)
@@ -133,8 +133,9 @@ def test_injection_corpus_renders_as_plain_text(job: Job) -> None:
         assert {link["title"] for link in parsed["links"]} == {
             "User:Nina", "User:Olga Organizer", f"User:{job.bot_user}", f"User talk:{job.bot_user}"}, message
         nomination = rows[delivery_id].nomination_id
-        assert sorted(parsed["externallinks"]) == [f"https://kudos.example.org/consent/{nomination}",
-                                                   f"https://kudos.example.org/nominations/{nomination}"], message
+        consent = consent_links.consent_url(job.config, rows[delivery_id].nomination)
+        shoutout = f"https://kudos.example.org/shoutouts/{nomination}"
+        assert sorted(parsed["externallinks"]) == sorted([consent, shoutout]), message
         assert len(parsed["sections"]) == 1, message
         page_html = parsed["text"]
         assert "<script" not in page_html and "<ol" not in page_html and "<pre" not in page_html

@@ -23,7 +23,7 @@ from kudos.errors import ConfigError, DomainError
 from kudos.models import Consent, Delivery
 from kudos.social.base import Channel, Shoutout, compose
 from kudos.social.journal import Journal, interrupted
-from kudos.social.text import permalink
+from kudos.wall import permalink
 
 __all__ = ["Channel", "Journal", "Shoutout", "build_channel", "compose", "permalink", "send_all", "shoutout_of"]
 

@@ -18,7 +18,8 @@ from kudos.config import Config
 from kudos.errors import ConfigError, DomainError
 from kudos.models import Consent, DeliveryStatus, Nomination, NominationStatus
 from kudos.outbox import WALL
-from kudos.social.text import choose_template, grapheme_count, permalink, render
+from kudos.social.text import choose_template, grapheme_count, render
+from kudos.wall import permalink
 
 SHARE_LIMIT = 1000  # graphemes: a chat message people will read, not the networks' maximum
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import regex
 
-from kudos.config import Config
 from kudos.errors import ConfigError
 
 ELLIPSIS = "…"
@@ -30,11 +29,6 @@ DEFAULT_TEMPLATES = {
 PLACEHOLDERS = ("recipient", "nominator", "award", "message", "wiki", "campaign", "url", "hashtags")
 _URL = std_re.compile(r"https?://\S+")
 _FIELD = std_re.compile(r"\{(\w*)\}")
-
-
-def permalink(config: Config, nomination_id: int) -> str:
-    """The shout-out's page on the wall: the one link every network shows."""
-    return f"{config.tool_url}/shoutouts/{nomination_id}"
 
 
 def graphemes(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from kudos.access import Action
 from kudos.awards import catalogue
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign
-from kudos.web.context import current_config, current_database, db_session
+from kudos.web.context import current_config, current_database, db_session, wiki_api
 from kudos.web.guard import require
 
 bp = Blueprint("bulk", __name__)
@@ -36,8 +36,8 @@ def lookup_for(wiki: str) -> bulk.Lookup:
     factory: LookupFactory | None = current_app.extensions.get("kudos.user_lookup")
     if factory is not None:
         return factory(wiki)
-    config = current_config()
-    return bulk.api_lookup(config.wiki(wiki).api_url, config.user_agent)
+    client = wiki_api()
+    return lambda names: client.users(wiki, names)
 
 
 def _form(campaign: Campaign) -> BulkForm:
