@@ -16,13 +16,14 @@ import secrets
 import signal
 import socket
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kudos import barnstar, claims, people
+from kudos import barnstar, claims, contribs, people
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip
 from kudos.clock import utcnow
 from kudos.config import INSTANCE_DIR, Config
@@ -68,6 +69,9 @@ class Runner:
         self.counts: Counter[str] = Counter()
         self._channels: dict[str, Any] = {}
         self.due_by: datetime | None = None  # set by run_once: only what was due when the pass began
+        # Contribution counts for organizer reports are refreshed between rounds; 0 turns it off.
+        self.contribs_interval = float(section.get("contribs_interval", 6 * 3600))
+        self.contribs_next = 0.0
 
     # --- life cycle -------------------------------------------------------------------------------
 
@@ -98,8 +102,22 @@ class Runner:
             self.touch_health()
             busy = self.step()
             if busy == 0:
+                self.refresh_contribs_if_due()
                 self.stopping.wait(self.interval)
         return self.counts
+
+    def refresh_contribs_if_due(self) -> None:
+        """The report's contribution counts, fetched when the outbox is idle so praise is never delayed."""
+        if not self.contribs_interval or time.monotonic() < self.contribs_next:
+            return
+        self.contribs_next = time.monotonic() + self.contribs_interval
+        try:
+            summary = contribs.refresh(self.db, self.config, utcnow())
+        except Exception as error:  # noqa: BLE001 - a report refresh must never stop deliveries
+            log_event(event="contribs", outcome="failed", reason=str(error)[:200], worker=self.worker_id)
+            return
+        log_event(event="contribs", outcome="done", users=summary.users, requests=summary.requests,
+                  worker=self.worker_id)
 
     def step(self) -> int:
         """One round over every kind of delivery; returns how many deliveries it settled."""
