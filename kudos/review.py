@@ -6,6 +6,7 @@ costs the same at a thousand nominations or a hundred thousand.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,8 @@ from kudos.access import Action, Actor, may
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import DomainError, NotFound
-from kudos.models import Campaign, Delivery, DeliveryStatus, Nomination, NominationStatus
+from kudos.models import Campaign, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus, Person
+from kudos.social.journal import allow_resend
 
 QUEUE_PAGE = 25
 _CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
@@ -145,9 +147,27 @@ def retry(session: Session, delivery: Delivery, actor: str, now: datetime | None
     now = now or utcnow()
     audit.record(session, actor, "delivery.retry", delivery, channel=delivery.channel,
                  attempts=delivery.attempts, last_error=delivery.last_error)
+    # The organizer has looked: a chat post that may or may not have landed is to be sent again.
+    allow_resend(session, delivery)
     delivery.status = DeliveryStatus.pending
     delivery.attempts = 0
     delivery.next_attempt_at = now
     delivery.claimed_by = None
     delivery.lease_until = None
     return delivery
+
+
+def failed_deliveries(session: Session, limit: int = 200) -> list[Delivery]:
+    """Every campaign's failed deliveries, most recent first, with their nomination and campaign."""
+    query = (select(Delivery).where(Delivery.status == DeliveryStatus.failed)
+             .options(selectinload(Delivery.nomination).selectinload(Nomination.campaign))
+             .order_by(Delivery.updated_at.desc(), Delivery.id.desc()).limit(limit))
+    return list(session.scalars(query))
+
+
+def consents(session: Session, usernames: Iterable[str]) -> dict[str, Consent]:
+    """Consent of many recipients in one query (unknown when Kudos has no row for them)."""
+    names = set(usernames)
+    rows = session.execute(select(Person.username, Person.consent).where(Person.username.in_(names)))
+    found = {username: consent for username, consent in rows}
+    return {name: found.get(name, Consent.unknown) for name in names}

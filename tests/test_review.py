@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from kudos import nominations, review
+from kudos import nominations, people, review
 from kudos.clock import utcnow
 from kudos.db import Database
-from kudos.models import AuditEvent, Delivery, DeliveryStatus, Nomination, NominationStatus
+from kudos.models import AuditEvent, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus
+from kudos.social.journal import SENDING
 from tests.factories import make_campaign, make_nomination
 from tests.webtools import sign_in_as, web_app, web_config
 
@@ -239,3 +241,50 @@ def test_only_the_campaigns_organizers_see_deliveries_or_retry(database: Databas
     with database.session() as session:
         delivery = session.get(Delivery, delivery_id)
         assert delivery is not None and delivery.status == DeliveryStatus.failed
+
+
+def test_retry_lets_an_at_most_once_channel_send_again(database: Database) -> None:
+    """A chat post whose fate was unknown failed on purpose; the organizer's retry clears that mark."""
+    config = web_config(database, channels={"telegram": {"type": "telegram"}})
+    with database.transaction() as session:
+        campaign = make_campaign(session, config, channels=("telegram",))
+        people.set_consent(session, "Ravi", Consent.granted)
+        nomination = make_nomination(session, config, campaign)
+        nominations.approve(session, config, nomination, "Olga Organizer")
+        chat = next(d for d in nomination.deliveries if d.channel == "telegram")
+        chat.status, chat.external_id, chat.attempts = DeliveryStatus.failed, SENDING, 3
+        review.retry(session, chat, "Olga Organizer")
+        assert (chat.status, chat.external_id, chat.attempts) == (DeliveryStatus.pending, None, 0)
+
+
+def test_admin_page_lists_every_failed_delivery_with_its_error(database: Database) -> None:
+    config = web_config(database)
+    with database.transaction() as session:
+        nomination = make_nomination(session, config, make_campaign(session, config))
+        nominations.approve(session, config, nomination, "Olga Organizer")
+        talk = nomination.deliveries[0]
+        talk.status, talk.last_error, talk.attempts = DeliveryStatus.failed, "The page is protected.", 8
+        talk_id = talk.id
+    client = sign_in_as(web_app(database, config).test_client(), "Ada")
+    page = client.get("/admin/deliveries").get_data(as_text=True)
+    assert "The page is protected." in page and "(8 attempts)" in page and "<bdi>Ravi</bdi>" in page
+    response = client.post(f"/deliveries/{talk_id}/retry", data={"back": "admin"})
+    assert response.headers["Location"] == "/admin/deliveries"
+    assert "No delivery has failed." in client.get("/admin/deliveries").get_data(as_text=True)
+
+
+def test_delivery_page_offers_share_links_only_for_consented_shoutouts(database: Database) -> None:
+    config = web_config(database)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config)
+        people.set_consent(session, "Ravi", Consent.granted)
+        for recipient in ("Ravi", "Ravan"):
+            nomination = make_nomination(session, config, campaign, recipient=recipient)
+            nominations.approve(session, config, nomination, "Olga Organizer")
+            for delivery in nomination.deliveries:
+                delivery.status, delivery.done_at = DeliveryStatus.done, utcnow()
+    page = sign_in_as(web_app(database, config).test_client(), "Olga Organizer").get(
+        f"/campaigns/{campaign.slug}/deliveries").get_data(as_text=True)
+    assert page.count("https://wa.me/?text=") == 1
+    assert "https://www.facebook.com/sharer/sharer.php?u=" + quote(config.tool_url + "/shoutouts/", safe="") in page
+    assert 'data-copy="share-text-' in page and "Ravan" not in page.split("kudos-share")[1].split("</details>")[0]

@@ -3,13 +3,11 @@
 Three kinds of delivery, each claimed separately:
 - talk page: batched per wiki through `TalkPageChannel` (pywikibot);
 - wall: no side effect, settled as soon as the same nomination's talk-page delivery is done;
-- social (every other channel): handed to `kudos.social.send_all` when that package exists.
+- social (every other channel): handed to `kudos.social.send_all`, which sends them concurrently.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import os
 import secrets
@@ -23,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kudos import barnstar, claims, contribs, people
+from kudos import barnstar, claims, contribs, people, social
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip
 from kudos.clock import utcnow
 from kudos.config import INSTANCE_DIR, Config
@@ -31,6 +29,7 @@ from kudos.db import Database
 from kudos.errors import DomainError
 from kudos.models import Delivery, DeliveryStatus
 from kudos.outbox import TALKPAGE, WALL
+from kudos.social.journal import Journal
 
 log = logging.getLogger("wikibot")
 SUMMARY_KEYS = ("done", "skipped", "retrying", "failed")
@@ -210,15 +209,15 @@ class Runner:
 
     def social_batch(self) -> int:
         names: Sequence[str] = sorted(self.config.channels)
-        # Until the social package exists its deliveries stay unclaimed, ready for it.
-        if not names or importlib.util.find_spec("kudos.social") is None:
+        if not names:
             return 0
-        social = importlib.import_module("kudos.social")
         rows = claims.claim(self.db, self.worker_id, names, self.batch_size, self.lease_seconds,
                             due_by=self.due_by)
         if not rows:
             return 0
-        results = social.send_all(self.config, rows)
+        # The journal marks each row "sending" before its request, so a job killed mid-send is never
+        # followed by a blind second post (see kudos.social.journal).
+        results = social.send_all(self.config, rows, journal=Journal(self.db))
         for delivery in rows:
             outcome = results.get(delivery.id) or RetryLater("The social channel returned no result.")
             self._record(delivery, outcome)

@@ -32,8 +32,11 @@ class ShareLinks:
 
 
 def share_links(session: Session, config: Config, nomination: Nomination,
-                hashtags: tuple[str, ...] = ()) -> ShareLinks:
-    if people.consent_of(session, nomination.recipient) != Consent.granted:
+                hashtags: tuple[str, ...] = (), consent: Consent | None = None) -> ShareLinks:
+    """`consent` may be passed by a caller that read it for many nominations in one query."""
+    if consent is None:
+        consent = people.consent_of(session, nomination.recipient)
+    if consent != Consent.granted:
         raise DomainError(f"{nomination.recipient} has not agreed to social sharing; nothing can be shared.")
     wall = [d for d in nomination.deliveries if d.channel == WALL]
     if nomination.status != NominationStatus.approved or not any(d.status == DeliveryStatus.done for d in wall):

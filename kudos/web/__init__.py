@@ -39,6 +39,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     i18n.init_app(app)
 
     from kudos.web import (
+        admin,
         api,
         auth,
         bulk,
@@ -65,6 +66,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(review.bp)
     app.register_blueprint(bulk.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(nominate.bp)
     app.register_blueprint(me.bp)
     app.register_blueprint(consent.bp)

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, TextAreaField
@@ -14,6 +15,8 @@ from wtforms.validators import Length
 from kudos import campaigns, nominations, review
 from kudos.access import Action, may
 from kudos.errors import DomainError, NotFound
+from kudos.models import Nomination
+from kudos.social.share import ShareLinks, share_links
 from kudos.web.auth import safe_next
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.guard import require
@@ -146,7 +149,22 @@ def deliveries(slug: str) -> str:
     older = None
     if len(rows) == review.QUEUE_PAGE:
         older = url_for("review.deliveries", slug=slug, before=review.Cursor.of(rows[-1]).encode())
-    return render_template("deliveries.html", campaign=campaign, rows=rows, older=older, form=RetryForm())
+    return render_template("deliveries.html", campaign=campaign, rows=rows, older=older, form=RetryForm(),
+                           shares=_share_links(session, rows))
+
+
+def _share_links(session: Session, rows: list[Nomination]) -> dict[int, ShareLinks]:
+    """For networks without a posting API (WhatsApp, Facebook groups): links an organizer shares by hand,
+    only for recipients who said yes and shout-outs already on the wall."""
+    config = current_config()
+    consents = review.consents(session, (n.recipient for n in rows))
+    shares = {}
+    for nomination in rows:
+        try:
+            shares[nomination.id] = share_links(session, config, nomination, consent=consents[nomination.recipient])
+        except DomainError:
+            continue
+    return shares
 
 
 @bp.post("/deliveries/<int:delivery_id>/retry")
@@ -162,4 +180,6 @@ def retry(delivery_id: int) -> Response:
                     f"within a few minutes.")
         slug = campaign.slug
     flash(sentence)
+    if request.form.get("back") == "admin":
+        return redirect(url_for("admin.failed"))
     return redirect(url_for("review.deliveries", slug=slug))
