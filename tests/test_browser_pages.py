@@ -164,3 +164,39 @@ def test_demo_sign_in_and_out(chromium: Any, site: tuple[str, dict[str, object]]
         assert page.goto(base + "/me") is not None and "/login" in page.url  # signed out: My kudos asks again
     finally:
         context.close()
+
+
+# Where keyboard focus is: the field's id (or name, for radio buttons) inside the nomination form.
+FOCUSED = """() => { const el = document.activeElement;
+  if (!el || !el.closest('form.nominate-form')) return el ? el.tagName.toLowerCase() + '#' + el.id : null;
+  return el.tagName === 'BUTTON' ? 'button:' + el.textContent.trim() : (el.type === 'radio' ? el.name + '=' + el.value
+         : el.id); }"""
+
+
+def test_nominate_form_by_keyboard_alone(site: tuple[str, dict[str, object]], pages: dict[str | None, Any]) -> None:
+    base, _ids = site
+    page = pages[NOMINATOR]
+    page.goto(f"{base}/nominate?campaign={EVENT}")
+    # The first Tab reaches the skip link; following it puts focus on the main content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "kudos-skip-link"
+    box = page.locator(".kudos-skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0, "the focused skip link stays off screen"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#content")
+    assert page.evaluate(FOCUSED) == "main#content"
+    # From there, Tab visits every field of the form in reading order, then its button.
+    stops = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUSED))
+        if stops[-1].startswith("button:"):
+            break
+    checked = page.locator("form.nominate-form input[name=award]:checked").get_attribute("value")
+    assert stops == ["campaign", "recipient", f"award={checked}", "message", "link", "button:Preview"]
+    # Arrow keys move between the awards, as in any radio group.
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(FOCUSED).startswith("award=") and page.evaluate(FOCUSED) != f"award={checked}"
