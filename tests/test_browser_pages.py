@@ -1,36 +1,202 @@
-"""Pages in a real browser at desktop and phone width, with a screenshot of each."""
+"""Every page in a real browser at desktop and phone width, with a screenshot of each.
+
+PAGES is generated against Flask's URL map: a new GET route without a screenshot case (or a reason why it
+is not an HTML page) fails `test_every_page_has_a_screenshot_case`. Each case checks what every page owes
+its readers: no sideways scrolling on a 375 px phone, exactly one h1, a label for every input.
+The preview page needs the wiki's parser, so tests/test_browser_flow.py captures it during the flow.
+"""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
-from kudos import demo, migrate
+import pytest
+from sqlalchemy import select
+
+from kudos import campaigns, consent_links, demo, migrate, nominations, participants
+from kudos.clock import utcnow
 from kudos.db import Database
+from kudos.models import DeliveryStatus, Nomination, ParticipantSource
 from kudos.web import create_app
-from tests.servers.browser import VIEWPORTS
+from tests.browser_support import capture, new_context, sign_in, sign_out
+from tests.servers.browser import serving
 from tests.support import make_config
 
+ANONYMOUS, NOMINATOR, ORGANIZER, RECIPIENT = None, "Demo User", "Demo Organizer", "Subhashish"
+EVENT = "workshop-demo"
+# Long unbroken text is what pushes a phone page sideways; the seed puts some on every kind of page.
+LONG_WORD = "Mahanadi_" + "river_delta_" * 12
+LONG_MESSAGE = f"Rewrote https://or.wikipedia.org/wiki/{LONG_WORD} with sources for every paragraph."
 
-@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
-def test_public_pages_render_without_horizontal_scrolling(chromium, live_server, screenshot_dir,
-                                                          tmp_path, viewport: str) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'browser.sqlite'}")
-    migrate.upgrade(database.url)
-    config = make_config(database_url=database.url)
+
+@dataclass(frozen=True)
+class Shot:
+    name: str  # the screenshot's file name: <name>-<viewport>.png
+    path: str  # may name seeded objects: {delivered}, {consent}
+    who: str | None  # signed in as, or None
+    status: int = 200
+
+
+PAGES: dict[str, Shot | str] = {
+    "wall.index": Shot("wall", "/", ANONYMOUS),
+    "wall.campaign": Shot("campaign-wall", f"/campaigns/{EVENT}", ANONYMOUS),
+    "wall.person": Shot("person-wall", f"/users/orwiki/{RECIPIENT}", ANONYMOUS),
+    "wall.shoutout": Shot("shoutout", "/shoutouts/{delivered}", ANONYMOUS),
+    "auth.login": Shot("login", "/login", ANONYMOUS),
+    "nominate.form": Shot("nominate", f"/nominate?campaign={EVENT}", NOMINATOR),
+    "me.index": Shot("me", "/me", NOMINATOR),
+    "consent.ask": Shot("consent", "/consent/{consent}", RECIPIENT),
+    "review.queue": Shot("review", "/review", ORGANIZER),
+    "review.deliveries": Shot("deliveries", f"/campaigns/{EVENT}/deliveries", ORGANIZER),
+    "bulk.form": Shot("bulk", f"/campaigns/{EVENT}/bulk", ORGANIZER),
+    "organizers.index": Shot("organizers", f"/campaigns/{EVENT}/organizers", ORGANIZER),
+    "insight.participants_index": Shot("participants", f"/campaigns/{EVENT}/participants", ORGANIZER),
+    "insight.follow_up": Shot("follow-up", f"/campaigns/{EVENT}/follow-up", ORGANIZER),
+    "insight.campaign_report": Shot("report", f"/campaigns/{EVENT}/report", ORGANIZER),
+    "insight.dashboard": Shot("dashboard", "/dashboard", ORGANIZER),
+    "privacy.policy": Shot("privacy", "/privacy", ANONYMOUS),
+    "privacy.confirm_delete": Shot("delete-confirmation", "/me/delete", NOMINATOR),
+    # Not pages a person reads:
+    "static": "style sheets",
+    "health.healthz": "plain-text health check",
+    "wall.feed": "Atom feed",
+    "wall.campaign_feed": "Atom feed",
+    "api.shoutouts": "JSON API",
+    "insight.campaign_report_csv": "CSV download",
+    "privacy.download": "JSON download",
+    "auth.oauth_callback": "returns from the wiki's OAuth sign-in with a redirect (404 without an OAuth consumer)",
+}
+# Pages that no GET route renders on its own.
+ERROR_PAGES = [
+    Shot("error-403", "/review", NOMINATOR, status=403),
+    Shot("error-404", "/no-such-page", ANONYMOUS, status=404),
+    Shot("error-404-campaign", "/campaigns/no-such-campaign", ANONYMOUS, status=404),
+]
+SHOTS = [shot for shot in PAGES.values() if isinstance(shot, Shot)] + ERROR_PAGES
+
+
+def _seed(database: Database, config: Any) -> dict[str, object]:
+    """The demo data, plus long text on the wall, in the queue and on My kudos, and event participants."""
     with database.transaction() as session:
         demo.seed(session, config)
-    base = live_server(create_app(config, database))
-    page = chromium.new_page(viewport=VIEWPORTS[viewport])
+        event = campaigns.get(session, EVENT)
+        delivered = nominations.nominate(session, config, campaign=event, nominator=NOMINATOR, recipient=RECIPIENT,
+                                         award="teamwork", message=LONG_MESSAGE, link=LONG_WORD)
+        nominations.approve(session, config, delivered, "Sailesh")
+        for delivery in delivered.deliveries:
+            delivery.status, delivery.done_at = DeliveryStatus.done, utcnow() - timedelta(minutes=5)
+        nominations.nominate(session, config, campaign=event, nominator=NOMINATOR, recipient="Rohit",
+                             award="diligence", message=LONG_MESSAGE, link=LONG_WORD)
+        participants.add(session, event, ["Priyanka", "Rohit", "Subhashish"], ParticipantSource.paste, ORGANIZER)
+        session.flush()
+        received = session.scalars(select(Nomination).where(Nomination.recipient == RECIPIENT)
+                                   .order_by(Nomination.id)).first()
+        assert received is not None
+        return {"delivered": delivered.id, "consent": consent_links.token_for(config, received.id, RECIPIENT)}
+
+
+@pytest.fixture(scope="module")
+def site(chromium: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, object]]]:
+    """The demo site, served for this module: (base URL, values for the paths' placeholders)."""
+    folder = tmp_path_factory.mktemp("browser-pages")
+    database = Database(f"sqlite:///{folder / 'kudos.sqlite'}")
+    migrate.upgrade(database.url)
+    config = make_config(database_url=database.url)
+    ids = _seed(database, config)
+    with serving(create_app(config, database)) as base:
+        yield base, ids
+    database.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def pages(chromium: Any, site: tuple[str, dict[str, object]]) -> Iterator[dict[str | None, Any]]:
+    """One browser tab per person, signed in once through the demo login form."""
+    base, _ids = site
+    contexts, tabs = [], {}
+    for who in (ANONYMOUS, NOMINATOR, ORGANIZER, RECIPIENT):
+        context = new_context(chromium)
+        contexts.append(context)
+        tabs[who] = context.new_page()
+        if who is not None:
+            sign_in(tabs[who], base, who)
+    yield tabs
+    for context in contexts:
+        context.close()
+
+
+def _get_routes() -> set[str]:
+    app = create_app(make_config())
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in (rule.methods or ())}
+
+
+def test_every_page_has_a_screenshot_case() -> None:
+    routes = _get_routes()
+    missing = sorted(routes - set(PAGES))
+    assert not missing, f"GET routes without a screenshot case in PAGES: {missing}"
+    assert not sorted(set(PAGES) - routes), "PAGES entries for routes that no longer exist"
+
+
+@pytest.mark.parametrize("shot", SHOTS, ids=lambda shot: shot.name)
+def test_page_at_desktop_and_phone_width(site: tuple[str, dict[str, object]], pages: dict[str | None, Any],
+                                         screenshot_dir: Path, shot: Shot) -> None:
+    base, ids = site
+    page = pages[shot.who]
+    response = page.goto(base + shot.path.format(**ids))
+    assert response is not None and response.status == shot.status, page.inner_text("body")[:500]
+    problems = capture(page, screenshot_dir, shot.name)
+    assert not problems, "\n".join(problems)
+    for viewport in ("desktop", "phone"):
+        assert (screenshot_dir / f"{shot.name}-{viewport}.png").stat().st_size > 1000
+
+
+def test_demo_sign_in_and_out(chromium: Any, site: tuple[str, dict[str, object]]) -> None:
+    base, _ids = site
+    context = new_context(chromium)
     try:
-        for name, path in (("wall", "/"), ("login", "/login")):
-            page.goto(base + path)
-            assert page.locator("h1").count() == 1
-            page.screenshot(path=str(screenshot_dir / f"{name}-{viewport}.png"), full_page=True)
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport} width"
-        page.goto(base + "/login")
-        page.fill("#username", "Browser Tester")
-        page.click("button[type=submit]")
-        assert "Browser Tester" in page.inner_text("header")
+        page = context.new_page()
+        sign_in(page, base, "Browser Tester")
+        assert "Signed in as Browser Tester" in page.inner_text("main")
+        sign_out(page)
+        assert page.goto(base + "/me") is not None and "/login" in page.url  # signed out: My kudos asks again
     finally:
-        page.close()
+        context.close()
+
+
+# Where keyboard focus is: the field's id (or name, for radio buttons) inside the nomination form.
+FOCUSED = """() => { const el = document.activeElement;
+  if (!el || !el.closest('form.nominate-form')) return el ? el.tagName.toLowerCase() + '#' + el.id : null;
+  return el.tagName === 'BUTTON' ? 'button:' + el.textContent.trim() : (el.type === 'radio' ? el.name + '=' + el.value
+         : el.id); }"""
+
+
+def test_nominate_form_by_keyboard_alone(site: tuple[str, dict[str, object]], pages: dict[str | None, Any]) -> None:
+    base, _ids = site
+    page = pages[NOMINATOR]
+    page.goto(f"{base}/nominate?campaign={EVENT}")
+    # The first Tab reaches the skip link; following it puts focus on the main content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "kudos-skip-link"
+    box = page.locator(".kudos-skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0, "the focused skip link stays off screen"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#content")
+    assert page.evaluate(FOCUSED) == "main#content"
+    # From there, Tab visits every field of the form in reading order, then its button.
+    stops = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUSED))
+        if stops[-1].startswith("button:"):
+            break
+    checked = page.locator("form.nominate-form input[name=award]:checked").get_attribute("value")
+    assert stops == ["campaign", "recipient", f"award={checked}", "message", "link", "button:Preview"]
+    # Arrow keys move between the awards, as in any radio group.
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(FOCUSED).startswith("award=") and page.evaluate(FOCUSED) != f"award={checked}"

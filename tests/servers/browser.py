@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,23 +38,25 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
-@pytest.fixture
-def live_server() -> Iterator[Callable[[Flask], str]]:
-    """Serve a Flask app on a free loopback port in a thread; returns its base URL."""
-    servers = []
-
-    def serve(app: Flask) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield serve
-    for server, thread in servers:
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve a Flask app on a free loopback port in a thread for the duration of the block; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[Flask], str]]:
+    """Serve a Flask app on a free loopback port in a thread; returns its base URL."""
+    with ExitStack() as stack:
+        yield lambda app: stack.enter_context(serving(app))
 
 
 @pytest.fixture(scope="session")
