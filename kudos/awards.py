@@ -42,3 +42,11 @@ def find_award(config: Config, wiki: str, award_id: str) -> Award:
         if award.id == award_id:
             return award
     raise DomainError(f"The award “{award_id}” is not in the catalogue of {config.wiki(wiki).name}.")
+
+
+def award_name(config: Config, wiki: str, award_id: str) -> str:
+    """The award's display name; the stored id when the catalogue no longer lists it."""
+    for award in catalogue(config, wiki):
+        if award.id == award_id:
+            return award.name
+    return award_id

@@ -82,7 +82,9 @@ def _summary_link(config: Config, nomination: Nomination) -> str:
 
 
 def _approval(nomination: Nomination) -> str:
-    reviewer = nomination.reviewer or nomination.nominator
+    reviewer = nomination.reviewer
+    if not reviewer:  # a preview, before anyone has reviewed it
+        return "approved by an organizer"
     if reviewer.startswith(TRUSTED_PREFIX):
         return "approved on submission (trusted nominator)"
     return f"approved by {_user_link(reviewer)}"

@@ -14,14 +14,9 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from kudos.awards import find_award
+from kudos import barnstar
 from kudos.config import Config, Wiki
 from kudos.models import Campaign
-
-try:  # the talk-page renderer of the delivery job; absent on branches that predate it
-    from kudos import barnstar as _barnstar  # type: ignore[attr-defined,unused-ignore]
-except ImportError:  # pragma: no cover - depends on which parts are merged
-    _barnstar = None
 
 PREVIEW_KEY = "preview"
 
@@ -48,21 +43,10 @@ def talk_page_title(recipient: str) -> str:
 
 def preview_wikitext(config: Config, nomination_like: Any) -> str:
     """The wikitext of the new talk-page section, heading included."""
-    if _barnstar is not None:
-        # The renderer reads only .nomination and .key of a delivery; a stand-in avoids a database row.
-        delivery: Any = SimpleNamespace(nomination=nomination_like, key=PREVIEW_KEY, channel="talkpage")
-        rendered = _barnstar.render(config, delivery)
-        return f"== {rendered.title} ==\n{rendered.text}"
-    return _simple_wikitext(config, nomination_like)
-
-
-def _simple_wikitext(config: Config, nomination: Any) -> str:
-    # Used only until the delivery job's renderer is merged: the message is shown in <nowiki> so that
-    # nothing typed becomes markup (the real renderer escapes it character by character).
-    award = find_award(config, nomination.wiki, nomination.award)
-    message = nomination.message.replace("</nowiki", "&lt;/nowiki").replace("\n", "<br />")
-    return (f"== {award.name} ==\n[[File:{award.image}|100px|alt=|link=]] '''{award.name}'''\n\n"
-            f"<nowiki>{message}</nowiki>\n\nNominated by [[User:{nomination.nominator}]] · via Kudos ~~~~")
+    # The renderer reads only .nomination and .key of a delivery; a stand-in avoids a database row.
+    delivery: Any = SimpleNamespace(nomination=nomination_like, key=PREVIEW_KEY, channel="talkpage")
+    rendered = barnstar.render(config, delivery)
+    return f"== {rendered.title} ==\n{rendered.text}"
 
 
 # --- sanitizing the wiki parser's HTML ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from kudos.awards import award_name
 from kudos.config import Config
 from kudos.models import Campaign, Consent, Delivery, DeliveryStatus, Nomination, Person
 from kudos.names import canonical_username
@@ -34,7 +35,8 @@ class ShoutOut:
     wiki_name: str
     campaign_slug: str
     campaign_name: str
-    award: str
+    award: str  # the catalogue id
+    award_name: str
     delivered_at: datetime
     # None unless the recipient consented: then the wall shows "a <wiki> editor" and nothing personal.
     recipient: str | None
@@ -51,6 +53,7 @@ class ShoutOut:
         return {
             "id": self.id, "nomination_id": self.nomination_id, "wiki": self.wiki, "wiki_name": self.wiki_name,
             "campaign": {"slug": self.campaign_slug, "name": self.campaign_name}, "award": self.award,
+            "award_name": self.award_name,
             "delivered_at": self.delivered_at.isoformat() + "Z", "anonymous": self.anonymous,
             "recipient": self.recipient, "nominator": self.nominator, "message": self.message, "link": self.link,
         }
@@ -82,7 +85,8 @@ def _shoutout(config: Config, row: Any) -> ShoutOut:
     return ShoutOut(
         id=delivery_id, nomination_id=nomination_id, wiki=wiki,
         wiki_name=wiki_config.name if wiki_config else wiki, campaign_slug=slug,
-        campaign_name=name, award=award, delivered_at=done_at or created_at,
+        campaign_name=name, award=award, award_name=award_name(config, wiki, award),
+        delivered_at=done_at or created_at,
         recipient=recipient if shared else None,
         nominator=nominator if shared else None,
         message=message if shared else None,

@@ -58,6 +58,7 @@ PAGES: dict[str, Shot | str] = {
     "insight.follow_up": Shot("follow-up", f"/campaigns/{EVENT}/follow-up", ORGANIZER),
     "insight.campaign_report": Shot("report", f"/campaigns/{EVENT}/report", ORGANIZER),
     "insight.dashboard": Shot("dashboard", "/dashboard", ORGANIZER),
+    "admin.failed": Shot("failed-deliveries", "/admin/deliveries", ORGANIZER),  # the organizer is also an admin here
     "privacy.policy": Shot("privacy", "/privacy", ANONYMOUS),
     "privacy.confirm_delete": Shot("delete-confirmation", "/me/delete", NOMINATOR),
     # Not pages a person reads:
@@ -105,7 +106,7 @@ def site(chromium: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
     folder = tmp_path_factory.mktemp("browser-pages")
     database = Database(f"sqlite:///{folder / 'kudos.sqlite'}")
     migrate.upgrade(database.url)
-    config = make_config(database_url=database.url)
+    config = make_config(database_url=database.url, admins=[ORGANIZER])
     ids = _seed(database, config)
     with serving(create_app(config, database)) as base:
         yield base, ids

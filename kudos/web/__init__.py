@@ -89,9 +89,19 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def template_globals() -> dict[str, Any]:
+        from kudos.access import Action
+        from kudos.awards import award_name
         from kudos.web.context import current_config, current_user
+        from kudos.web.guard import allowed
 
-        return {"config": current_config(), "user": current_user()}
+        def can(action: str) -> bool:
+            """For showing links only: every view checks again through `require`."""
+            return bool(current_user()) and bool(allowed(Action(action)))
+
+        def award_label(award_id: str, wiki: str) -> str:
+            return award_name(current_config(), wiki, award_id)
+
+        return {"config": current_config(), "user": current_user(), "can": can, "award_label": award_label}
 
     @app.after_request
     def security_headers(response):
