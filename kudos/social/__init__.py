@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy.orm import object_session
 
 from kudos import people
+from kudos.awards import award_name
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip, Uncertain
 from kudos.config import Config
-from kudos.errors import ConfigError, DomainError
+from kudos.errors import ConfigError
 from kudos.models import Consent, Delivery
 from kudos.social.base import Channel, Shoutout, compose
 from kudos.social.journal import Journal, interrupted
@@ -90,15 +91,10 @@ def check_channels(config: Config) -> list[str]:
 
 def shoutout_of(config: Config, delivery: Delivery) -> Shoutout:
     """The plain data a channel posts, read from the delivery row (in the caller's thread and session)."""
-    from kudos.awards import find_award
-
     nomination = delivery.nomination
     wiki = config.wikis.get(nomination.wiki)
     language = nomination.campaign.language or (wiki.language if wiki else "") or "en"
-    try:
-        award = find_award(config, nomination.wiki, nomination.award).name
-    except (DomainError, ConfigError):
-        award = nomination.award
+    award = award_name(config, nomination.wiki, nomination.award)
     return Shoutout(
         delivery_id=delivery.id, key=delivery.key, channel=delivery.channel, nomination_id=nomination.id,
         recipient=nomination.recipient, nominator=nomination.nominator, award=award,

@@ -209,3 +209,12 @@ def compose(channel: Channel, shoutout: Shoutout) -> Rendered:
     }
     template = choose_template(channel.template, shoutout.language)
     return render(fields, template, channel.hashtags, limits.max_length, limits.count)
+
+
+def json_body(response: requests.Response) -> dict[str, Any]:
+    """The answer's JSON object, or an empty one when a server (or a proxy in front of it) sent none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

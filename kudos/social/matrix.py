@@ -10,7 +10,7 @@ import requests
 
 from kudos.channels import Permanent, Posted, RetryLater
 from kudos.errors import ConfigError
-from kudos.social.base import Channel, Limits, Shoutout, check_status, compose, post
+from kudos.social.base import Channel, Limits, Shoutout, check_status, compose, json_body, post
 
 MAX_EVENT_TEXT = 30_000  # events may be 64 KiB; body and formatted_body both count
 KEY_FIELD = "org.wikimedia.kudos.delivery_key"  # lets `find` recognise our own event in the room
@@ -68,20 +68,13 @@ class MatrixChannel(Channel):
 
     def _check(self, response: requests.Response) -> None:
         if response.status_code == 429:
-            body = _json(response)
+            body = json_body(response)
             wait = body.get("retry_after_ms")
             raise RetryLater("The Matrix homeserver is rate limiting us (429).",
                              after=float(wait) / 1000 if isinstance(wait, int | float) else None)
         if response.status_code in (401, 403):
-            raise Permanent(f"The Matrix homeserver refused the bot ({_json(response).get('errcode')}); check "
+            raise Permanent(f"The Matrix homeserver refused the bot ({json_body(response).get('errcode')}); check "
                             f"channels.{self.name}.access_token and that the bot has joined the room.")
         check_status(response, "The Matrix homeserver")
 
-
-def _json(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 

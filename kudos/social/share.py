@@ -13,9 +13,9 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 
 from kudos import people
-from kudos.awards import find_award
+from kudos.awards import award_name
 from kudos.config import Config
-from kudos.errors import ConfigError, DomainError
+from kudos.errors import DomainError
 from kudos.models import Consent, DeliveryStatus, Nomination, NominationStatus
 from kudos.outbox import WALL
 from kudos.social.text import choose_template, grapheme_count, render
@@ -43,10 +43,7 @@ def share_links(session: Session, config: Config, nomination: Nomination,
         raise DomainError("This shout-out is not on the wall yet; share it once it has been delivered.")
     wiki = config.wikis.get(nomination.wiki)
     language = nomination.campaign.language or (wiki.language if wiki else "") or "en"
-    try:
-        award = find_award(config, nomination.wiki, nomination.award).name
-    except (DomainError, ConfigError):
-        award = nomination.award
+    award = award_name(config, nomination.wiki, nomination.award)
     url = permalink(config, nomination.id)
     fields = {"recipient": nomination.recipient, "nominator": nomination.nominator, "award": award,
               "message": nomination.message, "wiki": wiki.name if wiki else nomination.wiki,

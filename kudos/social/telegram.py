@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from kudos.channels import Permanent, Posted, RetryLater
-from kudos.social.base import Channel, Limits, Shoutout, check_status, compose, post
+from kudos.social.base import Channel, Limits, Shoutout, check_status, compose, json_body, post
 
 MAX_MESSAGE = 4096
 _URL = re.compile(r"https?://\S+")
@@ -54,7 +54,7 @@ class TelegramChannel(Channel):
         }
         url = f"{self.base_url}/bot{self.bot_token}/sendMessage"
         response = post(self.session, "POST", url, self.timeout, "Telegram", json=body)
-        answer = _json(response)
+        answer = json_body(response)
         if response.status_code == 429:
             wait = (answer.get("parameters") or {}).get("retry_after")
             raise RetryLater("Telegram is rate limiting us (429).",
@@ -77,10 +77,3 @@ def _message_url(message: Mapping[str, Any]) -> str:
         return f"https://t.me/c/{chat_id[4:]}/{message_id}"
     return ""
 
-
-def _json(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

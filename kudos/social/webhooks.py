@@ -12,16 +12,8 @@ from typing import Any
 import requests
 
 from kudos.channels import Permanent, Posted, RetryLater
-from kudos.social.base import Channel, Limits, Shoutout, check_status, compose, post, retry_after_seconds
+from kudos.social.base import Channel, Limits, Shoutout, check_status, compose, json_body, post, retry_after_seconds
 from kudos.social.text import utf8_length
-
-
-def _json(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 class DiscordChannel(Channel):
@@ -42,7 +34,7 @@ class DiscordChannel(Channel):
         response = post(self.session, "POST", self.webhook_url, self.timeout, "Discord",
                         params={"wait": "true"}, json=body)
         if response.status_code == 429:
-            wait = _json(response).get("retry_after")
+            wait = json_body(response).get("retry_after")
             after = float(wait) if isinstance(wait, int | float) else retry_after_seconds(
                 response.headers.get("Retry-After"))
             raise RetryLater("Discord is rate limiting us (429).", after=after)
@@ -50,7 +42,7 @@ class DiscordChannel(Channel):
             raise Permanent(f"Discord refused the webhook ({response.status_code}); check "
                             f"channels.{self.name}.webhook_url.")
         check_status(response, "Discord")
-        return Posted(str(_json(response).get("id", "")), "")
+        return Posted(str(json_body(response).get("id", "")), "")
 
 
 class SlackChannel(Channel):
@@ -100,7 +92,7 @@ class ZulipChannel(Channel):
         rendered = compose(self, shoutout)
         form = {"type": "stream", "to": self.stream, "topic": self.topic, "content": rendered.text}
         response = post(self.session, "POST", f"{self.site}/api/v1/messages", self.timeout, "Zulip", data=form)
-        answer = _json(response)
+        answer = json_body(response)
         if response.status_code == 429:
             wait = answer.get("retry-after")
             after = float(wait) if isinstance(wait, int | float) else retry_after_seconds(
