@@ -202,7 +202,7 @@ def test_nominations_are_rate_limited_per_person_per_day(client: FlaskClient, da
     limited = client.post("/nominate/confirm", data=data)
     page = limited.get_data(as_text=True)
     assert limited.status_code == 429
-    assert "at most 3 nominations from one person per day" in page and "not</strong> saved" in page
+    assert "at most 3 nominations from one person per day" in page and "This nomination was not saved." in page
     assert "The fourth kind word today, about rivers." in page  # what they wrote is not lost
     assert count(database) == 3
     other = sign_in(app.test_client(), "Nomi Rita")  # another person still may
