@@ -122,7 +122,8 @@ def test_preview_renders_through_the_wiki_then_confirm_saves(client: FlaskClient
 def test_change_something_goes_back_to_the_filled_form(client: FlaskClient, wiki) -> None:  # type: ignore[no-untyped-def]
     data = valid(wiki, step="edit", message="Rivers, rivers and more rivers.")
     page = client.post("/nominate", data=data).get_data(as_text=True)
-    assert "Rivers, rivers and more rivers." in page and 'value="nomi_Ravi"' in page and "cdx-field__validation-message" not in page
+    assert "Rivers, rivers and more rivers." in page and 'value="nomi_Ravi"' in page
+    assert "cdx-field__validation-message" not in page
 
 
 @pytest.mark.parametrize(("changes", "sentence"), [

@@ -13,8 +13,8 @@ from kudos.models import Consent, Nomination
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.forms import ConsentForm
 from kudos.web.guard import require
-from kudos.web.me import consent_sentence
 from kudos.web.i18n import bdi, msg
+from kudos.web.me import consent_sentence
 
 bp = Blueprint("consent", __name__)
 

@@ -27,8 +27,8 @@ from kudos.preview import Draft, preview_wikitext, sanitize_wiki_html, talk_page
 from kudos.web.context import current_config, current_database, db_session, wiki_api
 from kudos.web.forms import NominationForm
 from kudos.web.guard import allowed, require
-from kudos.wikiapi import WikiUnavailable
 from kudos.web.i18n import bdi, msg
+from kudos.wikiapi import WikiUnavailable
 
 bp = Blueprint("nominate", __name__)
 
@@ -97,7 +97,7 @@ def form() -> Page:
     wanted = request.args.get("campaign")
     nomination_form = NominationForm()
     campaign = _prepare(nomination_form, campaigns, wanted)
-    general = []
+    general: list[str] = []
     if wanted and campaign is not None and campaign.slug != wanted:
         general.append(msg("kudos-nominate-campaign-closed"))
     recipient = request.args.get("recipient", "")
