@@ -94,7 +94,7 @@ def test_nominate_review_deliver_and_share(site: Site, page: Any, local_wiki: An
     page.check("input[name=award][value=teamwork]")
     page.fill("#message", MESSAGE)
     page.fill("#link", "Mahanadi")
-    page.click("form.nominate-form button[type=submit]")
+    page.click("form.kudos-nominate-form button[type=submit]")
     assert f"There is no user “Flow Nobody” on {WIKI_NAME}; check the spelling." in page.inner_text("main")
     # Everything typed is still there, so only the mistake needs fixing.
     assert page.input_value("#recipient") == "Flow Nobody"
@@ -105,7 +105,7 @@ def test_nominate_review_deliver_and_share(site: Site, page: Any, local_wiki: An
 
     # Corrected, the preview shows the section as the wiki's parser renders it.
     page.fill("#recipient", RECIPIENT)
-    page.click("form.nominate-form button[type=submit]")
+    page.click("form.kudos-nominate-form button[type=submit]")
     assert page.locator("h1").inner_text() == "Check your nomination"
     preview = page.locator(".talk-preview")
     assert "The Teamwork Barnstar" in preview.inner_text() and MESSAGE in preview.inner_text()

@@ -23,7 +23,7 @@ from kudos.db import Database
 from kudos.models import DeliveryStatus, Nomination, ParticipantSource
 from kudos.web import create_app
 from tests.browser_support import capture, new_context, sign_in, sign_out
-from tests.servers.browser import serving
+from tests.servers.browser import VIEWPORTS, serving
 from tests.support import make_config
 
 ANONYMOUS, NOMINATOR, ORGANIZER, RECIPIENT = None, "Demo User", "Demo Organizer", "Subhashish"
@@ -169,7 +169,7 @@ def test_demo_sign_in_and_out(chromium: Any, site: tuple[str, dict[str, object]]
 
 # Where keyboard focus is: the field's id (or name, for radio buttons) inside the nomination form.
 FOCUSED = """() => { const el = document.activeElement;
-  if (!el || !el.closest('form.nominate-form')) return el ? el.tagName.toLowerCase() + '#' + el.id : null;
+  if (!el || !el.closest('form.kudos-nominate-form')) return el ? el.tagName.toLowerCase() + '#' + el.id : null;
   return el.tagName === 'BUTTON' ? 'button:' + el.textContent.trim() : (el.type === 'radio' ? el.name + '=' + el.value
          : el.id); }"""
 
@@ -193,7 +193,7 @@ def test_nominate_form_by_keyboard_alone(site: tuple[str, dict[str, object]], pa
         stops.append(page.evaluate(FOCUSED))
         if stops[-1].startswith("button:"):
             break
-    checked = page.locator("form.nominate-form input[name=award]:checked").get_attribute("value")
+    checked = page.locator("form.kudos-nominate-form input[name=award]:checked").get_attribute("value")
     assert stops == ["campaign", "recipient", f"award={checked}", "message", "link", "button:Preview"]
     # Arrow keys move between the awards, as in any radio group.
     page.keyboard.press("Shift+Tab")
@@ -201,3 +201,38 @@ def test_nominate_form_by_keyboard_alone(site: tuple[str, dict[str, object]], pa
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("ArrowDown")
     assert page.evaluate(FOCUSED).startswith("award=") and page.evaluate(FOCUSED) != f"award={checked}"
+
+
+# Every page an organizer reaches, in English and in Odia (longer words, another script): none may scroll sideways.
+ORGANIZER_PAGES = ["/nominate", "/me", "/privacy", "/me/delete", "/dashboard", "/campaigns/workshop-demo",
+                   "/campaigns/workshop-demo/report", "/campaigns/workshop-demo/participants",
+                   "/campaigns/workshop-demo/follow-up", "/campaigns/workshop-demo/bulk",
+                   "/campaigns/workshop-demo/deliveries", "/campaigns/workshop-demo/organizers", "/users/orwiki/Nobody"]
+
+
+@pytest.mark.parametrize("language", ["en", "or"])
+def test_organizer_pages_fit_a_phone(chromium, live_server, screenshot_dir, tmp_path, language: str) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'browser.sqlite'}")
+    migrate.upgrade(database.url)
+    config = make_config(database_url=database.url)
+    with database.transaction() as session:
+        demo.seed(session, config)
+    base = live_server(create_app(config, database))
+    page = chromium.new_page(viewport=VIEWPORTS["phone"])
+    try:
+        page.goto(base + "/login")
+        page.fill("#username", "Demo Organizer")
+        page.click("button[type=submit]")
+        shoutout = page.goto(base + "/").ok and page.locator(".kudos-shoutout a[href*='/shoutouts/']").first
+        pages = [*ORGANIZER_PAGES, shoutout.get_attribute("href")]
+        for path in pages:
+            response = page.goto(f"{base}{path}{'&' if '?' in path else '?'}uselang={language}")
+            assert response is not None and response.status in (200, 404), path
+            assert page.locator("h1").count() == 1, path
+            assert page.get_attribute("html", "lang") == language, path
+            name = path.strip("/").replace("/", "-") or "wall"
+            page.screenshot(path=str(screenshot_dir / f"{name}-phone-{language}.png"), full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at phone width in {language}"
+    finally:
+        page.close()

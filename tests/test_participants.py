@@ -187,7 +187,7 @@ def test_organizer_imports_an_event_through_the_page(database: Database,
     assert "Added 40 participants" in page and "2 private or hidden registrations were left out" in page
     csv_upload = {"source": "csv", "file": (io.BytesIO(b"username\nNew Person\nEditor 1\n"), "people.csv")}
     response = client.post("/campaigns/workshop/participants", data=csv_upload, follow_redirects=True)
-    assert "Added 1 participants; 1 were already listed." in response.get_data(as_text=True)
+    assert "Added 1 participant; 1 was already listed." in response.get_data(as_text=True)
     response = client.post("/campaigns/workshop/participants", data={"source": "campaignevents", "event": "x"})
     assert response.status_code == 400 and "registration number" in response.get_data(as_text=True)
     with database.session() as session:

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from kudos.names import canonical_username
 from kudos.web.context import User, current_config, sign_in, sign_out
 from kudos.web.forms import DemoLoginForm
+from kudos.web.i18n import bdi, msg
 
 bp = Blueprint("auth", __name__)
 
@@ -41,7 +42,7 @@ def _handshaker() -> mwoauth.Handshaker:
 
 
 def _refused(message: str, status: int = 403) -> tuple[str, int]:
-    return render_template("error.html", title="Sign-in failed", message=message), status
+    return render_template("error.html", title_key="kudos-login-failed-title", text=message), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -53,18 +54,17 @@ def login() -> Any:
         try:
             redirect_url, request_token = _handshaker().initiate()
         except (mwoauth.OAuthException, requests.RequestException) as error:
-            return _refused(f"Wikimedia's sign-in service could not be reached ({_short(error)}). "
-                            f"Try again in a moment.", 502)
+            return _refused(msg("kudos-login-unreachable", _short(error)), 502)
         session["oauth_request_token"] = [request_token.key, request_token.secret]
         session["oauth_next"] = safe_next(request.args.get("next"))
         return redirect(redirect_url)
     if not config.dev_login:
-        return _refused("Sign-in is not configured on this Kudos installation; ask its maintainers.", 503)
+        return _refused(msg("kudos-login-not-configured"), 503)
     form = DemoLoginForm()
     if form.validate_on_submit():
         username = canonical_username(form.username.data or "")
         sign_in(User(username=username, editcount=1000))
-        flash(f"Signed in as {username} (demo mode).")
+        flash(msg("kudos-login-demo-done", bdi(username)))
         return redirect(safe_next(request.args.get("next")))
     return render_template("login_demo.html", form=form, next=request.args.get("next", ""))
 
@@ -77,22 +77,20 @@ def oauth_callback() -> Any:
     stored = session.pop("oauth_request_token", None)
     target = session.pop("oauth_next", None)
     if not stored or "oauth_verifier" not in request.args:
-        return _refused("Sign-in was cancelled or has expired, so you are not signed in. You can start again "
-                        "from “Sign in”.", 400)
+        return _refused(msg("kudos-login-cancelled"), 400)
     request_token = mwoauth.RequestToken(*stored)
     if request.args.get("oauth_token") != request_token.key:
-        return _refused("This sign-in answer belongs to another attempt; start again from “Sign in”.", 400)
+        return _refused(msg("kudos-login-other-attempt"), 400)
     shaker = _handshaker()
     try:
         access_token = shaker.complete(request_token, request.query_string.decode("utf-8", "replace"))
         identity = shaker.identify(access_token)
     # mwoauth raises TypeError/KeyError when the wiki answers "Error: …" where it expected a token.
     except (mwoauth.OAuthException, TypeError, KeyError, ValueError, requests.RequestException) as error:
-        return _refused("Wikimedia could not confirm who you are, so you are not signed in "
-                        f"({_short(error)}). Start again from “Sign in”.")
+        return _refused(msg("kudos-login-unconfirmed", _short(error)))
     username = identity.get("username")
     if not isinstance(username, str) or not username:
-        return _refused("Wikimedia did not say who you are, so you are not signed in.")
+        return _refused(msg("kudos-login-no-identity"))
     sub = identity.get("sub")
     sign_in(User(
         username=canonical_username(username),
@@ -101,7 +99,7 @@ def oauth_callback() -> Any:
         editcount=int(identity.get("editcount") or 0),
         groups=tuple(str(g) for g in identity.get("groups") or ()),
     ))
-    flash(f"Signed in as {canonical_username(username)}.")
+    flash(msg("kudos-login-done", bdi(canonical_username(username))))
     return redirect(safe_next(target))
 
 
@@ -109,7 +107,7 @@ def oauth_callback() -> Any:
 def logout() -> Response:
     # CSRFProtect has already checked the token: a third-party page cannot sign people out.
     sign_out()
-    flash("You are signed out.")
+    flash(msg("kudos-logout-done"))
     return redirect(url_for("wall.index"))
 
 

@@ -17,6 +17,7 @@ from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign
 from kudos.web.context import current_config, current_database, db_session, wiki_api
 from kudos.web.guard import require
+from kudos.web.i18n import lazy_msg
 
 bp = Blueprint("bulk", __name__)
 
@@ -24,11 +25,11 @@ LookupFactory = Callable[[str], bulk.Lookup]
 
 
 class BulkForm(FlaskForm):
-    names = TextAreaField("Participants", validators=[
-        DataRequired("Paste at least one user name, one per line."), Length(max=200_000)])
-    message = TextAreaField("Default message", validators=[Length(max=2000)])
-    award = SelectField("Award", validate_choice=True)
-    approve = BooleanField("Approve them at once (as organizer)")
+    names = TextAreaField(lazy_msg("kudos-bulk-names-label"), validators=[
+        DataRequired(lazy_msg("kudos-bulk-names-required")), Length(max=200_000)])
+    message = TextAreaField(lazy_msg("kudos-bulk-message-label"), validators=[Length(max=2000)])
+    award = SelectField(lazy_msg("kudos-nominate-award-label"), validate_choice=True)
+    approve = BooleanField(lazy_msg("kudos-bulk-approve-label"))
 
 
 def lookup_for(wiki: str) -> bulk.Lookup:

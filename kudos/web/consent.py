@@ -13,6 +13,7 @@ from kudos.models import Consent, Nomination
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.forms import ConsentForm
 from kudos.web.guard import require
+from kudos.web.i18n import bdi, msg
 from kudos.web.me import consent_sentence
 
 bp = Blueprint("consent", __name__)
@@ -23,11 +24,10 @@ def _recipient_only(token: str) -> tuple[Actor, Nomination]:
     nomination_id, recipient = consent_links.verify(current_config(), token)
     actor = require(Action.manage_self)  # anonymous: off to sign in, and back here afterwards
     if actor.username != recipient:
-        abort(403, description=f"This link is for the award to {recipient}, and only they can answer it. You "
-                               f"are signed in as {actor.username}.")
+        abort(403, description=msg("kudos-consent-not-yours", bdi(recipient), bdi(actor.username)))
     nomination = nominations.get(db_session(), nomination_id)
     if nomination.recipient != recipient:
-        abort(403, description="This link does not belong to that award.")
+        abort(403, description=msg("kudos-consent-wrong-award"))
     return actor, nomination
 
 

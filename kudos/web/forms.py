@@ -5,10 +5,12 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 
 from kudos.nominations import LINK_MAX, MESSAGE_MAX, MESSAGE_MIN
+from kudos.web.i18n import lazy_msg
 
 
 class UsernameForm(FlaskForm):
-    username = StringField("User name", validators=[DataRequired("Type a user name."), Length(max=255)])
+    username = StringField(lazy_msg("kudos-login-username-label"),
+                           validators=[DataRequired(lazy_msg("kudos-form-username-required")), Length(max=255)])
 
 
 class DemoLoginForm(UsernameForm):
@@ -33,29 +35,32 @@ class NominationForm(FlaskForm):
     """The nomination fields. Choices (campaigns, awards) are set per request; the view checks them with
     sentences of its own, so WTForms' generic "Not a valid choice" never shows."""
 
-    campaign = SelectField("Campaign", choices=[], validate_choice=False,
-                           validators=[DataRequired("Choose a campaign.")])
-    recipient = StringField("Who do you want to thank? (their user name)", filters=[_strip],
-                            validators=[DataRequired("Name the person you want to thank."),
-                                        Length(max=255, message="A user name has at most 255 characters.")])
-    award = RadioField("Award", choices=[], validate_choice=False, validators=[DataRequired("Choose an award.")])
+    campaign = SelectField(lazy_msg("kudos-nominate-campaign-label"), choices=[], validate_choice=False,
+                           validators=[DataRequired(lazy_msg("kudos-nominate-campaign-required"))])
+    recipient = StringField(lazy_msg("kudos-nominate-recipient-label"), filters=[_strip],
+                            validators=[DataRequired(lazy_msg("kudos-nominate-recipient-required")),
+                                        Length(max=255, message=lazy_msg("kudos-form-username-too-long", 255))])
+    award = RadioField(lazy_msg("kudos-nominate-award-label"), choices=[], validate_choice=False,
+                       validators=[DataRequired(lazy_msg("kudos-nominate-award-required"))])
     message = TextAreaField(
-        "Your message (plain text)", filters=[_text],
-        validators=[DataRequired(f"Write a message of at least {MESSAGE_MIN} characters about the work."),
+        lazy_msg("kudos-nominate-message-label"), filters=[_text],
+        validators=[DataRequired(lazy_msg("kudos-nominate-message-required", MESSAGE_MIN)),
                     Length(min=MESSAGE_MIN, max=MESSAGE_MAX,
-                           message=f"Write between {MESSAGE_MIN} and {MESSAGE_MAX} characters.")])
-    link = StringField("Link to the work (a page title, or the address of a page or diff)", filters=[_strip],
-                       validators=[Optional(), Length(max=LINK_MAX, message=f"Keep the link under {LINK_MAX} "
-                                                                             f"characters.")])
+                           message=lazy_msg("kudos-nominate-message-length", MESSAGE_MIN, MESSAGE_MAX))])
+    link = StringField(lazy_msg("kudos-nominate-link-label"), filters=[_strip],
+                       validators=[Optional(), Length(max=LINK_MAX,
+                                                      message=lazy_msg("kudos-nominate-link-too-long", LINK_MAX))])
 
 
 class ConsentForm(FlaskForm):
-    choice = RadioField("Sharing on social media", choices=[SelectChoice("granted", "Yes, share my awards"),
-                                                            SelectChoice("refused", "No, do not share them")],
-                        validators=[DataRequired("Choose yes or no.")])
+    choice = RadioField(lazy_msg("kudos-consent-legend"),
+                        choices=[SelectChoice("granted", lazy_msg("kudos-consent-choice-granted")),
+                                 SelectChoice("refused", lazy_msg("kudos-consent-choice-refused"))],
+                        validators=[DataRequired(lazy_msg("kudos-consent-choice-required"))])
 
 
 class OptOutForm(FlaskForm):
-    opted_out = RadioField("Awards through Kudos", choices=[SelectChoice("no", "I welcome awards"),
-                                                            SelectChoice("yes", "Do not send me awards")],
-                           validators=[DataRequired("Choose one.")])
+    opted_out = RadioField(lazy_msg("kudos-optout-legend"),
+                           choices=[SelectChoice("no", lazy_msg("kudos-optout-choice-no")),
+                                    SelectChoice("yes", lazy_msg("kudos-optout-choice-yes"))],
+                           validators=[DataRequired(lazy_msg("kudos-optout-choice-required"))])

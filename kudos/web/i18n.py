@@ -175,6 +175,40 @@ def msg(key: str, *params: Any) -> Markup:
     return result
 
 
+class LazyMessage:
+    """A message looked up when it is shown, not when it is defined: form labels, choices and validator
+    sentences are class attributes, created at import time, outside any request and its language."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, *params: Any) -> None:
+        self.key = key
+        self.params = params
+
+    def __html__(self) -> str:
+        return str(msg(self.key, *self.params))
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+    def __mod__(self, _values: object) -> Markup:
+        # WTForms' Length validator does `message % {min, max, length}`; our messages carry their own numbers.
+        return msg(self.key, *self.params)
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"LazyMessage({self.key!r})"
+
+
+def lazy_msg(key: str, *params: Any) -> LazyMessage:
+    return LazyMessage(key, *params)
+
+
 def bdi(text: Any) -> Markup:
     """A username or other user-supplied name, isolated from the surrounding text's direction."""
     return Markup("<bdi>{}</bdi>").format(text)

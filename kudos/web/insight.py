@@ -16,6 +16,7 @@ from kudos.models import Campaign, ParticipantSource
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.forms import EmptyForm
 from kudos.web.guard import require
+from kudos.web.i18n import msg
 
 bp = Blueprint("insight", __name__)
 
@@ -43,7 +44,7 @@ def _read(source: ParticipantSource) -> participants.Parsed:
     if source == ParticipantSource.csv:
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            raise DomainError("Choose a CSV file to upload.")
+            raise DomainError(msg("kudos-participants-csv-missing"))
         return participants.parse_csv(upload.read())
     if source == ParticipantSource.dashboard:
         return participants.fetch_dashboard(config, request.form.get("course", ""))
@@ -56,11 +57,11 @@ def participants_add(slug: str) -> Response | tuple[str, int]:
     actor = require(Action.manage_campaign, campaign)
     form = EmptyForm()
     if not form.validate_on_submit():
-        return _participants_page(campaign, 400, form="The form expired; send it again.")
+        return _participants_page(campaign, 400, form=msg("kudos-participants-form-expired"))
     try:
         source = ParticipantSource(request.form.get("source", ""))
     except ValueError:
-        return _participants_page(campaign, 400, form="Choose how to add participants.")
+        return _participants_page(campaign, 400, form=msg("kudos-participants-no-source"))
     try:
         # Fetching from the Dashboard or CampaignEvents happens before the transaction, so a slow
         # server never holds a database lock.
@@ -70,12 +71,12 @@ def participants_add(slug: str) -> Response | tuple[str, int]:
                                             actor.username)
     except DomainError as error:
         return _participants_page(campaign, 400, **{source.value: error.message})
-    message = f"Added {added} participants" + (f"; {known} were already listed" if known else "") + "."
+    parts = [msg("kudos-participants-added-known", added, known) if known else msg("kudos-participants-added", added)]
     if parsed.withheld:
-        message += f" {parsed.withheld} private or hidden registrations were left out."
+        parts.append(msg("kudos-participants-withheld", parsed.withheld))
     if parsed.rejected:
-        message += f" These lines are not user names: {', '.join(parsed.rejected[:10])}."
-    flash(message)
+        parts.append(msg("kudos-participants-rejected", ", ".join(parsed.rejected[:10])))
+    flash(Markup(" ").join(parts))
     return redirect(url_for("insight.participants_index", slug=slug))
 
 
@@ -84,7 +85,7 @@ def participants_hide(slug: str) -> Response | tuple[str, int]:
     campaign = campaigns.get(db_session(), slug)
     actor = require(Action.manage_campaign, campaign)
     if not EmptyForm().validate_on_submit():
-        return _participants_page(campaign, 400, form="The form expired; send it again.")
+        return _participants_page(campaign, 400, form=msg("kudos-participants-form-expired"))
     hidden = request.form.get("hidden") == "1"
     try:
         with current_database().transaction() as session:

@@ -19,6 +19,7 @@ from kudos.outbox import TALKPAGE
 from kudos.web.context import current_database, db_session
 from kudos.web.forms import ConsentForm, EmptyForm, OptOutForm
 from kudos.web.guard import require
+from kudos.web.i18n import bdi, msg
 
 bp = Blueprint("me", __name__)
 
@@ -79,7 +80,7 @@ def withdraw(nomination_id: int) -> Response:
         actor = require(Action.withdraw, nomination)
         nominations.withdraw(session, nomination, actor.username)
         recipient = nomination.recipient
-    flash(f"Your nomination of {recipient} is withdrawn; the organizers will not see it any more.")
+    flash(msg("kudos-me-withdrawn", bdi(recipient)))
     return redirect(url_for("me.index"))
 
 
@@ -105,15 +106,10 @@ def opt_out() -> Response | tuple[str, int]:
     opted_out = form.opted_out.data == "yes"
     with current_database().transaction() as session:
         people.set_opt_out(session, actor.username, opted_out, actor=actor.username)
-    flash("You will not receive awards through Kudos; nominations of you are refused from now on."
-          if opted_out else "You welcome awards through Kudos again.")
+    flash(msg("kudos-me-opted-out") if opted_out else msg("kudos-me-opted-in"))
     return redirect(url_for("me.index"))
 
 
 def consent_sentence(choice: Consent) -> str:
-    if choice == Consent.granted:
-        return ("Thank you: your awards may now be shared on Kudos' social media feeds and the public wall, "
-                "including those waiting for your answer. You can change this at any time here.")
-    return ("Your awards will not be shared on social media, and the public wall will not show your name. "
-            "Barnstars on your talk page are not affected. You can change this at any time here.")
+    return msg("kudos-me-consent-granted") if choice == Consent.granted else msg("kudos-me-consent-refused")
 

@@ -27,6 +27,7 @@ from kudos.preview import Draft, preview_wikitext, sanitize_wiki_html, talk_page
 from kudos.web.context import current_config, current_database, db_session, wiki_api
 from kudos.web.forms import NominationForm
 from kudos.web.guard import allowed, require
+from kudos.web.i18n import bdi, msg
 from kudos.wikiapi import WikiUnavailable
 
 bp = Blueprint("nominate", __name__)
@@ -96,9 +97,9 @@ def form() -> Page:
     wanted = request.args.get("campaign")
     nomination_form = NominationForm()
     campaign = _prepare(nomination_form, campaigns, wanted)
-    general = []
+    general: list[str] = []
     if wanted and campaign is not None and campaign.slug != wanted:
-        general.append("That campaign is not open for nominations now; choose another one.")
+        general.append(msg("kudos-nominate-campaign-closed"))
     recipient = request.args.get("recipient", "")
     if recipient and len(recipient) <= 255:
         nomination_form.recipient.data = recipient
@@ -153,11 +154,9 @@ def confirm() -> Response | Page:
     except DomainError as error:
         return _page(nomination_form, campaigns, campaign, 409, [error.message])
     if checked.trusted:
-        flash(f"Thank you! Your nomination of {draft.recipient} was approved at once, because you are a trusted "
-              f"nominator of “{checked.campaign.name}”. The barnstar will appear on their talk page shortly.")
+        flash(msg("kudos-nominate-done-trusted", bdi(draft.recipient), bdi(checked.campaign.name)))
     else:
-        flash(f"Thank you! Your nomination of {draft.recipient} now waits for the organizers of "
-              f"“{checked.campaign.name}”. You can follow it here, and withdraw it while it is pending.")
+        flash(msg("kudos-nominate-done", bdi(draft.recipient), bdi(checked.campaign.name)))
     return redirect(url_for("me.index"))
 
 
@@ -168,7 +167,7 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
         return None, 400, []
     campaign = next((c for c in campaigns if c.slug == form.campaign.data), None)
     if campaign is None:
-        form.campaign.errors.append("Choose a campaign that is open for nominations now.")
+        form.campaign.errors.append(msg("kudos-nominate-campaign-not-open"))
         return None, 400, []
     decision = allowed(Action.nominate, campaign)
     if not decision:
@@ -178,15 +177,14 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
     awards = {a.id: a for a in catalogue(config, campaign.wiki)}
     award = awards.get(form.award.data or "")
     if award is None:
-        form.award.errors.append(f"Choose one of the awards offered on {wiki.name}.")
+        form.award.errors.append(msg("kudos-nominate-award-not-offered", wiki.name))
     recipient = canonical_username(form.recipient.data or "")
     if recipient == actor.username:
-        form.recipient.errors.append("You cannot nominate yourself; ask someone who saw your work to do it.")
+        form.recipient.errors.append(msg("kudos-nominate-self"))
     elif people.is_opted_out(db_session(), recipient):
-        form.recipient.errors.append(f"{recipient} has chosen not to receive awards through Kudos.")
+        form.recipient.errors.append(msg("kudos-nominate-opted-out", bdi(recipient)))
     elif nominations.has_pending(db_session(), campaign, actor.username, recipient):
-        form.recipient.errors.append(f"You already have a pending nomination of {recipient} in “{campaign.name}”; "
-                                     f"wait for its review or withdraw it on “My kudos”.")
+        form.recipient.errors.append(msg("kudos-nominate-duplicate", bdi(recipient), bdi(campaign.name)))
     if form.errors or award is None:
         return None, 400, []
     try:
@@ -210,12 +208,11 @@ def _check_wiki(form: NominationForm, campaign: Campaign, actor: Actor, recipien
     infos = api.users(wiki, [recipient, actor.username])
     info = infos.get(recipient)
     if info is None or info.invalid:
-        form.recipient.errors.append(f"“{_short(recipient)}” is not a possible user name.")
+        form.recipient.errors.append(msg("kudos-nominate-invalid-user", bdi(_short(recipient))))
     elif not info.exists:
-        form.recipient.errors.append(f"There is no user “{_short(recipient)}” on {wiki.name}; check the spelling.")
+        form.recipient.errors.append(msg("kudos-nominate-no-user", bdi(_short(recipient)), wiki.name))
     elif info.blocked:
-        form.recipient.errors.append(f"{recipient} is blocked on {wiki.name}; Kudos does not send awards to "
-                                     f"blocked accounts.")
+        form.recipient.errors.append(msg("kudos-nominate-blocked", bdi(recipient), wiki.name))
     me = infos.get(actor.username)
     if me is not None and me.exists:
         # The campaign's rules apply to the nominator's account on the campaign's wiki.

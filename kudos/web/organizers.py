@@ -12,6 +12,7 @@ from kudos.models import MemberRole
 from kudos.web.context import current_database, db_session
 from kudos.web.forms import UsernameForm
 from kudos.web.guard import require
+from kudos.web.i18n import bdi, msg
 
 bp = Blueprint("organizers", __name__)
 
@@ -41,5 +42,6 @@ def add(slug: str) -> Response | tuple[str, int]:
             return render_template("organizers.html", campaign=campaign, form=form,
                                    organizers=sorted(campaign.organizers)), 400
         name = campaign.name
-    flash(f"{form.username.data} {'now organizes' if added else 'already organizes'} “{name}”.")
+    who, what = bdi(form.username.data or ""), bdi(name)
+    flash(msg("kudos-organizers-added", who, what) if added else msg("kudos-organizers-already", who, what))
     return redirect(url_for("organizers.index", slug=slug))

@@ -15,13 +15,14 @@ from kudos import maintenance, privacy
 from kudos.access import Action
 from kudos.web.context import current_config, current_database, db_session, sign_out
 from kudos.web.guard import require
+from kudos.web.i18n import lazy_msg
 
 bp = Blueprint("privacy", __name__)
 
 
 class DeleteDataForm(FlaskForm):
-    confirm = BooleanField("I understand that this cannot be undone.",
-                           validators=[DataRequired("Tick the box to confirm.")])
+    confirm = BooleanField(lazy_msg("kudos-privacy-delete-confirm-label"),
+                           validators=[DataRequired(lazy_msg("kudos-privacy-delete-confirm-required"))])
 
 
 @bp.get("/privacy")

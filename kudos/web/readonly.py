@@ -10,6 +10,7 @@ from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 
 from kudos.web.context import current_config
+from kudos.web.i18n import msg
 
 ALLOWED_DURING_READ_ONLY = frozenset({"auth.login", "auth.logout"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -21,7 +22,6 @@ def init_app(app: Flask) -> None:
         reason = current_config().read_only_reason
         if not reason or request.method in SAFE_METHODS or request.endpoint in ALLOWED_DURING_READ_ONLY:
             return None
-        body = render_template("error.html", title="Kudos is read-only for now",
-                               message=f"Nothing can be changed at the moment: {reason} Your request was not "
-                                       f"saved; try again later.")
+        body = render_template("error.html", title_key="kudos-readonly-title",
+                               text=msg("kudos-readonly-text", reason))
         return body, 503, {"Retry-After": "600"}

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from kudos import campaigns, wall
 from kudos.names import canonical_username
 from kudos.web.context import current_config, db_session
+from kudos.web.i18n import msg
 
 bp = Blueprint("wall", __name__)
 
@@ -63,10 +64,8 @@ def person(wiki: str, username: str) -> str | tuple[str, int]:
     if not wall.has_personal_page(db_session(), name):
         # Without a yes to sharing, a person is not singled out anywhere on Kudos, not even by a 404 that
         # names them: the sentence is the same whether they were thanked or not.
-        return render_template("error.html", title="No personal page",
-                               message="Kudos shows a personal page only for editors who have chosen to share "
-                                       "their thanks publicly. Their shout-outs, if any, appear on the wall "
-                                       "without their name."), 404
+        return render_template("error.html", title_key="kudos-wall-nopage-title",
+                               text_key="kudos-wall-nopage-text"), 404
     return _page("person_wall.html", wiki=wiki, wiki_name=config.wiki(wiki).name, recipient=name)
 
 
@@ -89,11 +88,11 @@ def _feed(title: str, self_url: str, alternate: str, campaign: str | None = None
 
 @bp.get("/feed.atom")
 def feed() -> Response:
-    return _feed("Kudos shout-outs", url_for("wall.feed", _external=True), url_for("wall.index", _external=True))
+    return _feed(msg("kudos-feed-title"), url_for("wall.feed", _external=True), url_for("wall.index", _external=True))
 
 
 @bp.get("/campaigns/<slug>/feed.atom")
 def campaign_feed(slug: str) -> Response:
     found = campaigns.get(db_session(), slug)
-    return _feed(f"Kudos shout-outs: {found.name}", url_for("wall.campaign_feed", slug=slug, _external=True),
+    return _feed(msg("kudos-feed-campaign-title", found.name), url_for("wall.campaign_feed", slug=slug, _external=True),
                  url_for("wall.campaign", slug=slug, _external=True), campaign=slug)
