@@ -53,11 +53,33 @@ def _user_of(title: str) -> str:
     return title.split(":", 1)[-1].split("/", 1)[0]
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The HTTP side of the wiki's last answer, which pywikibot's exceptions leave out."""
+
+    status: int
+    reason: str
+    retry_after: float | None
+    api_error: str | None
+    lag: str | None
+
+    @classmethod
+    def of(cls, response: Any) -> Answer:
+        headers = response.headers
+        try:
+            retry_after: float | None = float(headers.get("Retry-After", ""))
+        except ValueError:
+            retry_after = None  # an HTTP date, or absent: our own backoff decides
+        return cls(int(response.status_code), str(response.reason or ""), retry_after,
+                   headers.get("MediaWiki-API-Error"), headers.get("X-Database-Lag"))
+
+
 class TalkPageChannel:
     def __init__(self, wiki: Wiki, site: Any) -> None:
         self.wiki = wiki
         self.site = site
         self.bot_user: str = site.username() or ""
+        self.answer: Answer | None = None  # of the latest request to any wiki (see _watch_answers)
 
     @classmethod
     def connect(cls, wiki: Wiki) -> TalkPageChannel:
@@ -65,7 +87,20 @@ class TalkPageChannel:
 
         site = site_for(wiki)
         site.login()
-        return cls(wiki, site)
+        channel = cls(wiki, site)
+        channel._watch_answers()
+        return channel
+
+    def _watch_answers(self) -> None:
+        # pywikibot turns a 5xx or a lost answer into a bare "Maximum retries attempted" error, and a
+        # maxlag error into one without the wait the wiki asked for; a response hook keeps both.
+        from pywikibot.comms import http
+
+        def remember(response: Any, *_args: Any, **_kwargs: Any) -> Any:
+            self.answer = Answer.of(response)
+            return response
+
+        http.session.hooks["response"].append(remember)
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -206,31 +241,45 @@ class TalkPageChannel:
         from pywikibot import exceptions as pwe
 
         page = pywikibot.Page(self.site, title)
+        self.answer = None
         try:
             saved = self.site.editpage(page, text=barnstar.text, section="new", sectiontitle=barnstar.title,
                                        summary=barnstar.summary, minor=False, notminor=True, bot=True)
         except pwe.EditConflictError as error:
             raise RetryLater(f"Edit conflict: {error}") from None
         except pwe.MaxlagTimeoutError:
-            raise _wiki_wide(RetryLater("The wiki's replication lag is above maxlag.")) from None
+            lag = f" ({self.answer.lag} s)" if self.answer and self.answer.lag else ""
+            raise _wiki_wide(RetryLater(f"The wiki's replication lag is above maxlag{lag}.",
+                                        self._retry_after())) from None
         except pwe.ApiTimeoutError as error:
             if getattr(error, "uri", None) is None:
                 # The wiki answered with a temporary database error or `readonly`: nothing was saved.
                 raise _wiki_wide(RetryLater("The wiki is read-only or its database is unavailable.")) from None
-            raise _wiki_wide(Uncertain(f"No answer from the wiki: {_describe(error)}")) from None
+            raise _wiki_wide(Uncertain(self._no_answer(error), self._retry_after())) from None
         except pwe.APIError as error:
             if error.code in ("readonly", "maxlag", "ratelimited"):
-                raise _wiki_wide(RetryLater(f"The wiki refused the edit for now ({error.code}).")) from None
+                raise _wiki_wide(RetryLater(f"The wiki refused the edit for now ({error.code}).",
+                                            self._retry_after())) from None
             raise Permanent(f"The wiki refused the edit: {error.code}: {error.info}") from None
         except (pwe.LockedPageError, pwe.AbuseFilterDisallowedError, pwe.SpamblacklistError,
                 pwe.TitleblacklistError, pwe.NoCreateError) as error:
             raise Permanent(f"The wiki refused the edit: {_describe(error)}") from None
         except (pwe.ServerError, pwe.ConnectionError, OSError) as error:
-            raise _wiki_wide(Uncertain(f"No answer from the wiki: {_describe(error)}")) from None
+            raise _wiki_wide(Uncertain(self._no_answer(error))) from None
         if not saved:
             raise Permanent("The wiki did not save the edit (pywikibot reported a failure; see its log).")
         revid = int(page.latest_revision_id)
         return Posted(str(revid), self.diff_url(revid))
+
+    def _no_answer(self, error: BaseException) -> str:
+        """Why an edit may or may not have landed, in words an organizer can act on."""
+        answer = self.answer
+        if answer is not None and answer.status >= 500:
+            return f"The wiki answered HTTP {answer.status} {answer.reason}; the edit may or may not be saved."
+        return f"No answer from the wiki (the edit may have been saved): {_describe(error)}"
+
+    def _retry_after(self) -> float | None:
+        return self.answer.retry_after if self.answer else None
 
 
 def _wiki_wide(outcome: RetryLater) -> RetryLater:
