@@ -21,7 +21,7 @@ from kudos.models import Campaign
 try:  # the talk-page renderer of the delivery job; absent on branches that predate it
     from kudos import barnstar as _barnstar  # type: ignore[attr-defined,unused-ignore]
 except ImportError:  # pragma: no cover - depends on which parts are merged
-    _barnstar = None
+    _barnstar = None  # type: ignore[assignment,unused-ignore]
 
 PREVIEW_KEY = "preview"
 
