@@ -22,6 +22,9 @@ from wikibot.exclusion import OPT_OUT_CATEGORY, exclusion_reason
 log = logging.getLogger("wikibot.talkpage")
 USER_TALK = 3
 FLOW_BOARD = "flow-board"
+# What pywikibot's own userinfo request asks for, so the answer can stand in for it.
+USERINFO_PROPS = ["blockinfo", "groups", "hasmsg", "ratelimits", "rights"]
+ANONYMOUS_TOKEN = "+\\"  # noqa: S105 - what the API hands a session that is not logged in
 HISTORY_DEPTH = 20  # how many of the bot's latest revisions of a page `find` looks through
 
 
@@ -85,9 +88,9 @@ class TalkPageChannel:
     def connect(cls, wiki: Wiki) -> TalkPageChannel:
         from wikibot.pwbconfig import site_for
 
-        site = site_for(wiki)
-        site.login()
-        channel = cls(wiki, site)
+        # pywikibot's Site() already tries the session cookie it saved in PYWIKIBOT_DIR on an earlier run;
+        # a full login waits for the first survey, which also carries the edit token (see _adopt_session).
+        channel = cls(wiki, site_for(wiki))
         channel._watch_answers()
         return channel
 
@@ -118,11 +121,13 @@ class TalkPageChannel:
             titles=titles, redirects=1, prop=["info", "revisions", "categories"],
             rvprop=["ids", "content"], rvslots="main", clcategories=f"Category:{OPT_OUT_CATEGORY}",
             list="users", ususers=names, usprop=["blockinfo", "centralids"],
-            meta="siteinfo", siprop="general",
+            meta=["siteinfo", "userinfo", "tokens"], siprop="general", uiprop=USERINFO_PROPS, type="csrf",
         )
         survey = Survey()
-        for _ in range(20):
+        for page in range(20):
             result = self._query(**params)
+            if page == 0:
+                self._adopt_session(result.get("query", {}))
             self._absorb(survey, result)
             more = result.get("continue")
             if not more:
@@ -131,6 +136,32 @@ class TalkPageChannel:
         for title in titles:
             survey.titles.setdefault(title, title)
         return survey
+
+    def _adopt_session(self, query: dict[str, Any]) -> None:
+        """Take the login and edit token from the survey's answer, so pywikibot need not ask for them again.
+
+        With a valid session cookie (pywikibot keeps it in PYWIKIBOT_DIR between runs) this saves its
+        userinfo and token requests; otherwise it logs in the usual way, and fetches its own token later.
+        """
+        from pywikibot.login import LoginStatus
+
+        site = self.site
+        info = query.get("userinfo") or {}
+        if not site.logged_in():
+            if info.get("id") and info.get("name") == site.username():
+                site._userinfo = info
+                site._loginstatus = LoginStatus.AS_USER
+            else:
+                site.login()
+                if not site.logged_in():
+                    raise RuntimeError(f"Cannot log in to {self.wiki.id} as {site.username()}; "
+                                       "check bot.username and the bot password.")
+                return  # the token in this answer belongs to the anonymous session
+        token = (query.get("tokens") or {}).get("csrftoken")
+        wallet = site.tokens
+        if token and token != ANONYMOUS_TOKEN and not wallet._tokens and info.get("name") == site.user():
+            wallet._currentuser = site.user()
+            wallet._tokens["csrf"] = token
 
     def _absorb(self, survey: Survey, result: dict[str, Any]) -> None:
         query = result.get("query", {})
