@@ -3,9 +3,17 @@
     python bench/deliver.py
 
 Starts a throwaway wiki (Debian's MediaWiki, `php -S`), then for batches of 50 and 500 barnstars
-measures the delivery job (in-process, throttle off, everything from login on included) and a bare
-`requests` loop of `action=edit&section=new` with one token (the floor), in the same run. API requests
-are counted at the PHP server. Ends with `RESULT deliver requests_per_barnstar=… floor_ratio=…` for 50.
+measures the delivery job (in-process, throttle off, everything from pywikibot's import and login on
+included, with a fresh PYWIKIBOT_DIR: no saved cookie, no API cache) and a bare `requests` loop of
+`action=edit&section=new` with one token (the floor), in the same run. API requests are counted at the
+PHP server. Ends with `RESULT deliver requests_per_barnstar=… floor_ratio=…` for 50.
+
+Fairness: a MediaWiki edit costs more on a longer page and when it creates the page, and the barnstar's
+wikitext (a table, links, a signature) costs more to save than plain text. So every measurement posts to
+its own fresh set of talk pages, the floor posts the same barnstar wikitext as the job, and the floor is
+timed before and after the job and averaged, as the machine's load drifts. For comparison the plain-text
+floor of earlier versions is printed too (`plain_floor_ratio`), and the steady state: the same job
+process delivering another batch of 50 (logged in, pywikibot loaded), as a long-running job does.
 """
 
 from __future__ import annotations
@@ -18,14 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from typing import Any  # noqa: E402
+
 import requests  # noqa: E402
+from sqlalchemy import update  # noqa: E402
 
 from kudos import migrate  # noqa: E402
 from kudos.db import Database  # noqa: E402
+from kudos.models import Delivery, DeliveryStatus  # noqa: E402
 from tests.servers.mediawiki import LocalWiki  # noqa: E402
 from tests.wikibot_support import approve_many, job_settings, load, unique_name, write_config  # noqa: E402
-
-RECIPIENTS = 50
 
 
 def floor(wiki: LocalWiki, login: str, password: str, titles: list[str], text: str) -> tuple[float, int]:
@@ -50,22 +60,62 @@ def floor(wiki: LocalWiki, login: str, password: str, titles: list[str], text: s
     return time.perf_counter() - start, wiki.request_count() - before
 
 
-def kudos_run(wiki: LocalWiki, folder: Path, login: str, password: str, recipients: list[str],
-              count: int) -> tuple[float, int]:
-    """Approve `count` nominations, then time one delivery pass. (seconds, requests)."""
-    from wikibot.runner import Runner  # after prepare(): pywikibot reads its settings at import
+def new_recipients(wiki: LocalWiki, count: int) -> list[str]:
+    names = [unique_name("Bench") for _ in range(count)]
+    for name in names:
+        wiki.create_user(name)
+    return names
 
-    url = f"sqlite:///{folder / 'kudos.sqlite'}"
-    config = load(write_config(folder, job_settings(url, wiki.api_url, login, password, folder, batch_size=50)))
-    db = Database(url)
-    ids = approve_many(db, config, [recipients[i % len(recipients)] for i in range(count)],
-                       campaign_slug=unique_name("bench-").lower())
-    before = wiki.request_count()
-    start = time.perf_counter()
-    counts = Runner(config, db).run_once()
-    elapsed = time.perf_counter() - start
-    assert counts["done"] == 2 * len(ids) and counts["failed"] == counts["retrying"] == 0, counts
-    return elapsed, wiki.request_count() - before
+
+class KudosJob:
+    """One job set-up (database, configuration); `run` times one delivery pass of `count` barnstars."""
+
+    def __init__(self, wiki: LocalWiki, folder: Path, login: str, password: str) -> None:
+        self.wiki = wiki
+        url = f"sqlite:///{folder / 'kudos.sqlite'}"
+        self.config = load(write_config(folder, job_settings(url, wiki.api_url, login, password, folder,
+                                                             batch_size=50)))
+        self.db = Database(url)
+        self.runner: Any = None
+
+    def run(self, recipients: list[str], count: int, same_process: bool = False) -> tuple[float, int]:
+        from wikibot.runner import Runner  # after prepare(): pywikibot reads its settings at import
+
+        ids = approve_many(self.db, self.config, [recipients[i % len(recipients)] for i in range(count)],
+                           campaign_slug=unique_name("bench-").lower())
+        before = self.wiki.request_count()
+        start = time.perf_counter()
+        if not same_process or self.runner is None:
+            self.runner = Runner(self.config, self.db)
+        earlier = dict(self.runner.counts)  # a Runner's counts add up over its passes
+        total = self.runner.run_once()
+        elapsed = time.perf_counter() - start
+        counts = {key: total.get(key, 0) - earlier.get(key, 0) for key in ("done", "failed", "retrying")}
+        assert counts["done"] == 2 * len(ids) and counts["failed"] == counts["retrying"] == 0, counts
+        return elapsed, self.wiki.request_count() - before
+
+    def sample_text(self) -> str:
+        """A barnstar as the job renders it, for the floor to post; its delivery is set aside (skipped)."""
+        from kudos import barnstar
+        from tests.wikibot_support import deliveries
+
+        (delivery_id,) = approve_many(self.db, self.config, [new_recipients(self.wiki, 1)[0]],
+                                      campaign_slug=unique_name("sample-").lower())
+        text = barnstar.render(self.config, deliveries(self.db, [delivery_id])[delivery_id]).text
+        with self.db.transaction() as session:
+            session.execute(update(Delivery).values(status=DeliveryStatus.skipped))
+        return text
+
+
+def measure(wiki: LocalWiki, bot: Any, job: KudosJob, count: int, text: str) -> tuple[float, float, int, int]:
+    """(job seconds, floor seconds, job requests, floor requests) on fresh pages of equal size."""
+    pages = 50
+    mine, before, after = (new_recipients(wiki, pages) for _ in range(3))
+    titles = [[f"User talk:{names[i % pages]}" for i in range(count)] for names in (before, after)]
+    floor_1, floor_n = floor(wiki, bot.login, bot.password, titles[0], text)
+    kudos_s, kudos_n = job.run(mine, count)
+    floor_2, _ = floor(wiki, bot.login, bot.password, titles[1], text)
+    return kudos_s, (floor_1 + floor_2) / 2, kudos_n, floor_n
 
 
 def main() -> int:
@@ -77,25 +127,31 @@ def main() -> int:
         wiki = LocalWiki.start(base / "wiki")
         try:
             bot = wiki.create_bot("KudosBot")
-            recipients = [unique_name("Bench") for _ in range(RECIPIENTS)]
-            for name in recipients:
-                wiki.create_user(name)
-            url = f"sqlite:///{base / 'kudos.sqlite'}"
-            migrate.upgrade(url)
+            migrate.upgrade(f"sqlite:///{base / 'kudos.sqlite'}")
+            job = KudosJob(wiki, base, bot.login, bot.password)
             from wikibot.pwbconfig import prepare
 
-            prepare(load(write_config(base, job_settings(url, wiki.api_url, bot.login, bot.password, base))))
-            sample = "x" * 1200  # about the size of a rendered barnstar
+            prepare(job.config)
+            text = job.sample_text()
             results = {}
             for count in (50, 500):
-                titles = [f"User talk:{recipients[i % len(recipients)]}" for i in range(count)]
-                floor_s, floor_n = floor(wiki, bot.login, bot.password, titles, sample)
-                kudos_s, kudos_n = kudos_run(wiki, base, bot.login, bot.password, recipients, count)
-                ratio = (count / kudos_s) / (count / floor_s)
+                kudos_s, floor_s, kudos_n, floor_n = measure(wiki, bot, job, count, text)
+                ratio = floor_s / kudos_s
                 results[count] = (kudos_n / count, ratio)
                 print(f"batch={count} kudos: {kudos_n} requests ({kudos_n / count:.3f}/barnstar), "
                       f"{count / kudos_s:.1f} barnstars/s | floor: {floor_n} requests "
                       f"({floor_n / count:.3f}/barnstar), {count / floor_s:.1f} edits/s | floor_ratio={ratio:.2f}")
+                if count == 50:
+                    plain_s, _ = floor(wiki, bot.login, bot.password,
+                                       [f"User talk:{n}" for n in new_recipients(wiki, 50)], "x" * 1200)
+                    print(f"batch=50 plain-text floor: {50 / plain_s:.1f} edits/s | "
+                          f"plain_floor_ratio={plain_s / kudos_s:.2f}")
+                    steady_s, steady_n = job.run(new_recipients(wiki, 50), 50, same_process=True)
+                    again, _ = floor(wiki, bot.login, bot.password,
+                                     [f"User talk:{n}" for n in new_recipients(wiki, 50)], text)
+                    print(f"batch=50 steady state (same job process, next batch): {steady_n} requests "
+                          f"({steady_n / 50:.3f}/barnstar), {50 / steady_s:.1f} barnstars/s | floor "
+                          f"{50 / again:.1f} edits/s | steady_floor_ratio={again / steady_s:.2f}")
         finally:
             wiki.stop()
     per, ratio = results[50]

@@ -22,6 +22,9 @@ from wikibot.exclusion import OPT_OUT_CATEGORY, exclusion_reason
 log = logging.getLogger("wikibot.talkpage")
 USER_TALK = 3
 FLOW_BOARD = "flow-board"
+# What pywikibot's own userinfo request asks for, so the answer can stand in for it.
+USERINFO_PROPS = ["blockinfo", "groups", "hasmsg", "ratelimits", "rights"]
+ANONYMOUS_TOKEN = "+\\"  # noqa: S105 - what the API hands a session that is not logged in
 HISTORY_DEPTH = 20  # how many of the bot's latest revisions of a page `find` looks through
 
 
@@ -53,19 +56,54 @@ def _user_of(title: str) -> str:
     return title.split(":", 1)[-1].split("/", 1)[0]
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The HTTP side of the wiki's last answer, which pywikibot's exceptions leave out."""
+
+    status: int
+    reason: str
+    retry_after: float | None
+    api_error: str | None
+    lag: str | None
+
+    @classmethod
+    def of(cls, response: Any) -> Answer:
+        headers = response.headers
+        try:
+            retry_after: float | None = float(headers.get("Retry-After", ""))
+        except ValueError:
+            retry_after = None  # an HTTP date, or absent: our own backoff decides
+        return cls(int(response.status_code), str(response.reason or ""), retry_after,
+                   headers.get("MediaWiki-API-Error"), headers.get("X-Database-Lag"))
+
+
 class TalkPageChannel:
     def __init__(self, wiki: Wiki, site: Any) -> None:
         self.wiki = wiki
         self.site = site
         self.bot_user: str = site.username() or ""
+        self.answer: Answer | None = None  # of the latest request to any wiki (see _watch_answers)
 
     @classmethod
     def connect(cls, wiki: Wiki) -> TalkPageChannel:
         from wikibot.pwbconfig import site_for
 
-        site = site_for(wiki)
-        site.login()
-        return cls(wiki, site)
+        # pywikibot's Site() already tries the session cookie it saved in PYWIKIBOT_DIR on an earlier run;
+        # a full login waits for the first survey, which also carries the edit token (see _adopt_session).
+        channel = cls(wiki, site_for(wiki))
+        channel._watch_answers()
+        return channel
+
+    def _watch_answers(self) -> None:
+        # pywikibot turns a 5xx or a lost answer into a bare "Maximum retries attempted" error, and a
+        # maxlag error into one without the wait the wiki asked for; a response hook keeps both.
+        from pywikibot.comms import http
+
+        def remember(response: Any, *_args: Any, **_kwargs: Any) -> Any:
+            self.answer = Answer.of(response)
+            return response
+
+        http.session.hooks["response"].append(remember)
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -83,11 +121,13 @@ class TalkPageChannel:
             titles=titles, redirects=1, prop=["info", "revisions", "categories"],
             rvprop=["ids", "content"], rvslots="main", clcategories=f"Category:{OPT_OUT_CATEGORY}",
             list="users", ususers=names, usprop=["blockinfo", "centralids"],
-            meta="siteinfo", siprop="general",
+            meta=["siteinfo", "userinfo", "tokens"], siprop="general", uiprop=USERINFO_PROPS, type="csrf",
         )
         survey = Survey()
-        for _ in range(20):
+        for page in range(20):
             result = self._query(**params)
+            if page == 0:
+                self._adopt_session(result.get("query", {}))
             self._absorb(survey, result)
             more = result.get("continue")
             if not more:
@@ -96,6 +136,32 @@ class TalkPageChannel:
         for title in titles:
             survey.titles.setdefault(title, title)
         return survey
+
+    def _adopt_session(self, query: dict[str, Any]) -> None:
+        """Take the login and edit token from the survey's answer, so pywikibot need not ask for them again.
+
+        With a valid session cookie (pywikibot keeps it in PYWIKIBOT_DIR between runs) this saves its
+        userinfo and token requests; otherwise it logs in the usual way, and fetches its own token later.
+        """
+        from pywikibot.login import LoginStatus
+
+        site = self.site
+        info = query.get("userinfo") or {}
+        if not site.logged_in():
+            if info.get("id") and info.get("name") == site.username():
+                site._userinfo = info
+                site._loginstatus = LoginStatus.AS_USER
+            else:
+                site.login()
+                if not site.logged_in():
+                    raise RuntimeError(f"Cannot log in to {self.wiki.id} as {site.username()}; "
+                                       "check bot.username and the bot password.")
+                return  # the token in this answer belongs to the anonymous session
+        token = (query.get("tokens") or {}).get("csrftoken")
+        wallet = site.tokens
+        if token and token != ANONYMOUS_TOKEN and not wallet._tokens and info.get("name") == site.user():
+            wallet._currentuser = site.user()
+            wallet._tokens["csrf"] = token
 
     def _absorb(self, survey: Survey, result: dict[str, Any]) -> None:
         query = result.get("query", {})
@@ -206,31 +272,45 @@ class TalkPageChannel:
         from pywikibot import exceptions as pwe
 
         page = pywikibot.Page(self.site, title)
+        self.answer = None
         try:
             saved = self.site.editpage(page, text=barnstar.text, section="new", sectiontitle=barnstar.title,
                                        summary=barnstar.summary, minor=False, notminor=True, bot=True)
         except pwe.EditConflictError as error:
             raise RetryLater(f"Edit conflict: {error}") from None
         except pwe.MaxlagTimeoutError:
-            raise _wiki_wide(RetryLater("The wiki's replication lag is above maxlag.")) from None
+            lag = f" ({self.answer.lag} s)" if self.answer and self.answer.lag else ""
+            raise _wiki_wide(RetryLater(f"The wiki's replication lag is above maxlag{lag}.",
+                                        self._retry_after())) from None
         except pwe.ApiTimeoutError as error:
             if getattr(error, "uri", None) is None:
                 # The wiki answered with a temporary database error or `readonly`: nothing was saved.
                 raise _wiki_wide(RetryLater("The wiki is read-only or its database is unavailable.")) from None
-            raise _wiki_wide(Uncertain(f"No answer from the wiki: {_describe(error)}")) from None
+            raise _wiki_wide(Uncertain(self._no_answer(error), self._retry_after())) from None
         except pwe.APIError as error:
             if error.code in ("readonly", "maxlag", "ratelimited"):
-                raise _wiki_wide(RetryLater(f"The wiki refused the edit for now ({error.code}).")) from None
+                raise _wiki_wide(RetryLater(f"The wiki refused the edit for now ({error.code}).",
+                                            self._retry_after())) from None
             raise Permanent(f"The wiki refused the edit: {error.code}: {error.info}") from None
         except (pwe.LockedPageError, pwe.AbuseFilterDisallowedError, pwe.SpamblacklistError,
                 pwe.TitleblacklistError, pwe.NoCreateError) as error:
             raise Permanent(f"The wiki refused the edit: {_describe(error)}") from None
         except (pwe.ServerError, pwe.ConnectionError, OSError) as error:
-            raise _wiki_wide(Uncertain(f"No answer from the wiki: {_describe(error)}")) from None
+            raise _wiki_wide(Uncertain(self._no_answer(error))) from None
         if not saved:
             raise Permanent("The wiki did not save the edit (pywikibot reported a failure; see its log).")
         revid = int(page.latest_revision_id)
         return Posted(str(revid), self.diff_url(revid))
+
+    def _no_answer(self, error: BaseException) -> str:
+        """Why an edit may or may not have landed, in words an organizer can act on."""
+        answer = self.answer
+        if answer is not None and answer.status >= 500:
+            return f"The wiki answered HTTP {answer.status} {answer.reason}; the edit may or may not be saved."
+        return f"No answer from the wiki (the edit may have been saved): {_describe(error)}"
+
+    def _retry_after(self) -> float | None:
+        return self.answer.retry_after if self.answer else None
 
 
 def _wiki_wide(outcome: RetryLater) -> RetryLater:

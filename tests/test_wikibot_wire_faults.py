@@ -1,0 +1,143 @@
+"""Failures between the job and the wiki (maxlag, HTTP 503, edit conflicts, lost answers), injected by a proxy.
+
+Each fault must leave the delivery waiting for a later attempt, and the next run must put the barnstar on
+the page exactly once, counted through the real wiki's API (never through the proxy).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from kudos.clock import utcnow
+from kudos.db import Database
+from kudos.models import Delivery, DeliveryStatus
+from tests import wikibot_support
+from tests.servers.wiki_faults import FaultProxy
+from tests.wikibot_support import Job, deliveries, job_settings, markers_on
+
+delivery_bot = wikibot_support.delivery_bot
+
+pytestmark = pytest.mark.mediawiki
+
+
+@pytest.fixture
+def proxied(database: Database, local_wiki: Any, delivery_bot: Any, tmp_path: Path, faulty: FaultProxy) -> Job:
+    """A job that reaches the wiki through the fault proxy; `job.wiki` is still the wiki itself."""
+    settings = job_settings(database.url, faulty.api_url, delivery_bot.login, delivery_bot.password, tmp_path)
+    return Job(local_wiki, database, tmp_path, settings, delivery_bot.user)
+
+
+def time_passes(job: Job, ids: list[int]) -> None:
+    """Make the waiting deliveries due now, as if their retry delay had run out."""
+    with job.db.transaction() as session:
+        session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.pending)
+                        .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+
+
+def bot_revisions(job: Job, title: str) -> list[dict[str, Any]]:
+    pages = job.wiki.api(prop="revisions", titles=title, rvprop="ids|user|content", rvslots="main",
+                         rvlimit=50)["query"]["pages"]
+    return [r for r in pages[0].get("revisions", []) if r["user"] == job.bot_user]
+
+
+def assert_waiting(job: Job, delivery_id: int, words: str) -> Delivery:
+    delivery = deliveries(job.db, [delivery_id])[delivery_id]
+    assert delivery.status == DeliveryStatus.pending, (delivery.status, delivery.last_error)
+    assert delivery.attempts == 1
+    assert delivery.next_attempt_at > delivery.updated_at  # when the outcome was recorded
+    assert words in (delivery.last_error or ""), delivery.last_error
+    return delivery
+
+
+@pytest.mark.parametrize(("fault", "words", "wiki_wide"), [
+    ("maxlag", "replication lag", True),
+    ("503", "HTTP 503", True),
+    ("editconflict", "Edit conflict", False),
+])
+def test_a_refused_edit_is_retried_later_then_posted_once(proxied: Job, faulty: FaultProxy, fault: str,
+                                                          words: str, wiki_wide: bool) -> None:
+    recipients = proxied.users(3, prefix="Wire")
+    ids = proxied.approve(recipients)
+    faulty.fail_next(fault)
+
+    first = proxied.once()
+    assert faulty.injected == {fault: 1}
+    # A wiki-wide refusal holds back the rest of the batch without another request; a conflict only its page.
+    assert first["retrying"] == (3 if wiki_wide else 1), first
+    assert first["failed"] == 0
+    hit = assert_waiting(proxied, ids[0], words)
+    assert markers_on(proxied.wiki, f"User talk:{recipients[0]}", hit.key) == 0
+    edits_before = [len(bot_revisions(proxied, f"User talk:{r}")) for r in recipients]
+
+    time_passes(proxied, ids)
+    second = proxied.once()
+    assert second["retrying"] == 0 and second["failed"] == 0, second
+    rows = deliveries(proxied.db, ids)
+    for recipient, delivery_id in zip(recipients, ids, strict=True):
+        delivery = rows[delivery_id]
+        assert delivery.status == DeliveryStatus.done, (delivery.status, delivery.last_error)
+        assert markers_on(proxied.wiki, f"User talk:{recipient}", delivery.key) == 1
+    assert rows[ids[0]].attempts == 2
+    edits_after = [len(bot_revisions(proxied, f"User talk:{r}")) for r in recipients]
+    assert sum(edits_after) - sum(edits_before) == (3 if wiki_wide else 1)
+
+
+def test_maxlag_waits_as_long_as_the_wiki_asks(proxied: Job, faulty: FaultProxy) -> None:
+    (recipient,) = proxied.users(1, prefix="Lag")
+    (delivery_id,) = proxied.approve([recipient])
+    faulty.fail_next("maxlag")
+    patient = proxied.with_delivery(retry_base_seconds=600, retry_max_seconds=3600)
+    assert patient.once()["retrying"] == 1
+    delivery = assert_waiting(proxied, delivery_id, "replication lag")
+    assert "(7 s)" in (delivery.last_error or "")
+    # The proxy's Retry-After is max(maxlag, 5) = 5 s, far below the 600 s our own backoff would pick.
+    wait = (delivery.next_attempt_at - delivery.updated_at).total_seconds()
+    assert 4 <= wait <= 6, wait
+
+
+def test_a_lost_answer_is_resolved_by_the_marker_and_never_posted_twice(proxied: Job, faulty: FaultProxy) -> None:
+    recipients = proxied.users(2, prefix="Lost")
+    ids = proxied.approve(recipients)
+    faulty.fail_next("drop")
+    impatient = proxied.with_bot(timeout=[3, 4])  # pywikibot gives up on the withheld answer after 4 s
+
+    first = impatient.once()
+    assert faulty.injected == {"drop": 1}
+    assert first["retrying"] == 2 and first["failed"] == 0, first
+    lost = assert_waiting(proxied, ids[0], "No answer from the wiki")
+    title = f"User talk:{recipients[0]}"
+    assert markers_on(proxied.wiki, title, lost.key) == 1  # the edit landed; only its answer was lost
+    landed = bot_revisions(proxied, title)[0]["revid"]
+
+    time_passes(proxied, ids)
+    second = impatient.once()
+    assert second["retrying"] == 0 and second["failed"] == 0, second
+    rows = deliveries(proxied.db, ids)
+    assert markers_on(proxied.wiki, title, lost.key) == 1
+    assert len(bot_revisions(proxied, title)) == 1  # resolved by the marker search, not posted again
+    assert rows[ids[0]].status == DeliveryStatus.done
+    assert rows[ids[0]].external_id == str(landed)
+    assert markers_on(proxied.wiki, f"User talk:{recipients[1]}", rows[ids[1]].key) == 1
+
+
+def test_after_max_attempts_the_delivery_fails_with_the_last_error(proxied: Job, faulty: FaultProxy) -> None:
+    (recipient,) = proxied.users(1, prefix="Down")
+    (delivery_id,) = proxied.approve([recipient])
+    faulty.fail_next("503", count=2)
+    limited = proxied.with_delivery(max_attempts=2)
+
+    assert limited.once()["retrying"] == 1
+    assert_waiting(proxied, delivery_id, "HTTP 503")
+    time_passes(proxied, [delivery_id])
+    assert limited.once()["failed"] == 1
+    delivery = deliveries(proxied.db, [delivery_id])[delivery_id]
+    assert delivery.status == DeliveryStatus.failed
+    assert delivery.attempts == 2
+    assert "HTTP 503 Service Unavailable" in (delivery.last_error or "")
+    assert faulty.injected == {"503": 2}
+    assert markers_on(proxied.wiki, f"User talk:{recipient}", delivery.key) == 0
