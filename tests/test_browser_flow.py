@@ -151,7 +151,7 @@ def test_nominate_review_deliver_and_share(site: Site, page: Any, local_wiki: An
     # Before consent the wall thanks "a Local test wiki editor" and keeps the message private.
     page.goto(f"{base}/")
     wall = page.inner_text("main")
-    assert f"A {WIKI_NAME} editor was thanked" in wall and RECIPIENT not in wall and MESSAGE not in wall
+    assert f"An editor on {WIKI_NAME} was thanked" in wall and RECIPIENT not in wall and MESSAGE not in wall
 
     # The recipient follows the consent link in the barnstar, signs in, and agrees.
     talk = _talk_page(local_wiki, RECIPIENT)

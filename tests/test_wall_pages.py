@@ -36,9 +36,9 @@ def test_campaign_page_shows_only_that_campaigns_shoutouts(database: Database) -
     _seed(database)
     page = _client(database).get("/campaigns/workshop").get_data(as_text=True)
     assert "Sharmila" in page and "Photographed every temple" in page
-    assert "A Odia Wikipedia editor was thanked." in page  # Pritam, who refused
+    assert "An editor on Odia Wikipedia was thanked." in page  # Pritam, who refused
     assert "Pritam" not in page and "Secretly fixed" not in page
-    assert "English Wikipedia editor" not in page  # Uma is in the other campaign
+    assert "editor on English Wikipedia" not in page  # Uma is in the other campaign
 
 
 def test_unknown_campaign_page_is_a_404(database: Database) -> None:
@@ -78,7 +78,7 @@ def test_permalink_without_consent_says_only_that_an_editor_was_thanked(database
         response = client.get(f"/shoutouts/{ids[key]}")
         assert response.status_code == 200
         page = response.get_data(as_text=True)
-        assert f"A {wiki} editor was thanked" in page
+        assert f"An editor on {wiki} was thanked" in page
         for personal in ("Pritam", "Uma", "Secretly fixed", "Translated the help", "Nina"):
             assert personal not in page
 
@@ -111,11 +111,11 @@ def test_wall_filters_by_wiki_and_campaign(database: Database) -> None:
     _seed(database)
     client = _client(database)
     by_wiki = client.get("/?wiki=enwiki").get_data(as_text=True)
-    assert "English Wikipedia editor" in by_wiki and "Sharmila" not in by_wiki
+    assert "editor on English Wikipedia" in by_wiki and "Sharmila" not in by_wiki
     by_campaign = client.get("/?campaign=photo-walk").get_data(as_text=True)
-    assert "English Wikipedia editor" in by_campaign and "Sharmila" not in by_campaign
+    assert "editor on English Wikipedia" in by_campaign and "Sharmila" not in by_campaign
     everything = client.get("/?wiki=unknownwiki").get_data(as_text=True)
-    assert "Sharmila" in everything and "English Wikipedia editor" in everything
+    assert "Sharmila" in everything and "editor on English Wikipedia" in everything
 
 
 def test_feeds_are_valid_atom_with_privacy(database: Database) -> None:
@@ -125,8 +125,8 @@ def test_feeds_are_valid_atom_with_privacy(database: Database) -> None:
     assert not main.bozo, main.bozo_exception
     assert len(main.entries) == 3
     titles = {e.title for e in main.entries}
-    assert titles == {"Sharmila was thanked", "A Odia Wikipedia editor was thanked",
-                      "A English Wikipedia editor was thanked"}
+    assert titles == {"Sharmila was thanked", "An editor on Odia Wikipedia was thanked",
+                      "An editor on English Wikipedia was thanked"}
     assert "Secretly fixed" not in client.get("/feed.atom").get_data(as_text=True)
     response = client.get("/campaigns/workshop/feed.atom")
     assert response.headers["Content-Type"].startswith("application/atom+xml")
