@@ -6,6 +6,7 @@ costs the same with a thousand shout-outs or a million.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,8 +64,10 @@ _COLUMNS = (
 )
 
 
+@functools.cache
 def _base_query() -> Select[*tuple[Any, ...]]:
     # Plain columns rather than ORM entities: the wall is the busiest page, and rows are cheap this way.
+    # Built once per process (statements are immutable; every filter below makes a new one).
     return (
         select(*_COLUMNS)
         .join(Nomination, Delivery.nomination_id == Nomination.id)
