@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from kudos import audit, nominations
@@ -51,10 +51,14 @@ class Cursor:
 
 def campaigns_of(session: Session, actor: Actor) -> list[Campaign]:
     """The campaigns whose queue this person sees: the ones they organize, or all of them for admins."""
-    query = select(Campaign).order_by(Campaign.name)
-    if not actor.admin:
-        query = query.where(Campaign.id.in_(actor.organizes or {-1}))
-    return list(session.scalars(query))
+    if actor.admin:
+        return list(session.scalars(_ALL_CAMPAIGNS))
+    return list(session.scalars(_CAMPAIGNS_AMONG, {"ids": sorted(actor.organizes)}))
+
+
+# Built once per process: the queue page asks on every view.
+_ALL_CAMPAIGNS = select(Campaign).order_by(Campaign.name)
+_CAMPAIGNS_AMONG = _ALL_CAMPAIGNS.where(Campaign.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
