@@ -104,6 +104,11 @@ def recent(session: Session, config: Config, *, limit: int = 20, before: int | N
         query = query.where(Campaign.slug == campaign)
     if recipient:
         query = query.where(Nomination.recipient == canonical_username(recipient))
+    elif not campaign:
+        # Newest wall deliveries first, straight from the (channel, status, id) index. MariaDB would
+        # otherwise start from the small campaign table and sort every delivery: 0.6 s at 100,000 rows.
+        # A campaign or a person narrows the rows enough that its own plan is the better one.
+        query = query.prefix_with("STRAIGHT_JOIN", dialect="mysql")
     return [_shoutout(config, row) for row in session.execute(query)]
 
 
