@@ -107,16 +107,29 @@ def _may_nominate(actor: Actor, campaign: Campaign) -> Decision:
     return ALLOW
 
 
-def _may_review(actor: Actor, obj: Campaign | Nomination | None) -> Decision:
+def may_review(actor: Actor | None, campaign: Campaign, nominator: str, recipient: str) -> Decision:
+    """`may(actor, Action.review, nomination)` for a nomination given by its parts.
+
+    The review queue loads its rows as plain columns rather than ORM objects (it is a busy page); this
+    asks the same rules about such a row.
+    """
+    if actor is None:
+        return SIGN_IN
+    return _may_review(actor, campaign, (nominator, recipient))
+
+
+def _may_review(actor: Actor, obj: Campaign | Nomination | None,
+                parties: tuple[str, str] | None = None) -> Decision:
     if actor.blocked:
         return Decision(False, "Blocked accounts cannot review nominations.")
     if isinstance(obj, Nomination):
-        if actor.username in (obj.nominator, obj.recipient):
-            return Decision(False, "You cannot review a nomination you made or received; another organizer "
-                                   "must do it.")
+        parties = (obj.nominator, obj.recipient)
         campaign = obj.campaign
     else:
         campaign = _campaign(obj)
+    if parties is not None and actor.username in parties:
+        return Decision(False, "You cannot review a nomination you made or received; another organizer "
+                               "must do it.")
     if actor.admin or is_organizer(actor, campaign):
         return ALLOW
     return Decision(False, f"Only the organizers of “{campaign.name}” can review its nominations.")

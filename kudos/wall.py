@@ -6,6 +6,7 @@ costs the same with a thousand shout-outs or a million.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,8 +67,10 @@ _COLUMNS = (
 )
 
 
+@functools.cache
 def _base_query() -> Select[*tuple[Any, ...]]:
     # Plain columns rather than ORM entities: the wall is the busiest page, and rows are cheap this way.
+    # Built once per process (statements are immutable; every filter below makes a new one).
     return (
         select(*_COLUMNS)
         .join(Nomination, Delivery.nomination_id == Nomination.id)
@@ -105,6 +108,11 @@ def recent(session: Session, config: Config, *, limit: int = 20, before: int | N
         query = query.where(Campaign.slug == campaign)
     if recipient:
         query = query.where(Nomination.recipient == canonical_username(recipient))
+    elif not campaign:
+        # Newest wall deliveries first, straight from the (channel, status, id) index. MariaDB would
+        # otherwise start from the small campaign table and sort every delivery: 0.6 s at 100,000 rows.
+        # A campaign or a person narrows the rows enough that its own plan is the better one.
+        query = query.prefix_with("STRAIGHT_JOIN", dialect="mysql")
     return [_shoutout(config, row) for row in session.execute(query)]
 
 

@@ -92,3 +92,18 @@ def test_review_queue_needs_a_campaign_to_organize() -> None:
     assert not may(actor("Nina"), Action.see_review_queue)
     assert may(actor("Olga", organizes=frozenset({1})), Action.see_review_queue)
     assert may(actor("Ada"), Action.see_review_queue)
+
+
+def test_may_review_by_parts_gives_the_same_answers_as_for_a_nomination() -> None:
+    # The review queue asks about plain rows; the rules must be the very same as for a loaded nomination.
+    from kudos.access import may_review
+
+    a, b = _campaign(1, ("Olga",)), _campaign(2, ("Oscar",))
+    cases = [(actor("Olga"), a, "Nina", "Ravi"), (actor("Olga"), b, "Nina", "Ravi"),
+             (actor("Olga"), a, "Olga", "Ravi"), (actor("Olga"), a, "Nina", "Olga"),
+             (actor("Ada"), b, "Nina", "Ravi"), (actor("Ada"), b, "Ada", "Ravi"),
+             (actor("Olga", blocked=True), a, "Nina", "Ravi"), (None, a, "Nina", "Ravi")]
+    for who, campaign, nominator, recipient in cases:
+        expected = may(who, Action.review, _nomination(campaign, nominator=nominator, recipient=recipient))
+        assert may_review(who, campaign, nominator, recipient) == expected
+    assert not may_review(actor("Olga"), a, "Olga", "Ravi").allowed

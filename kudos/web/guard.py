@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from flask import abort, g, redirect, request, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from kudos.access import Action, Actor, Decision, may
 from kudos.models import Campaign, CampaignMember, MemberRole, Nomination
 from kudos.web.context import current_config, current_user, db_session
+
+# Asked on every signed-in page: the statement is built once per process, only the name changes.
+_ORGANIZES = select(CampaignMember.campaign_id).where(
+    CampaignMember.username == bindparam("username"), CampaignMember.role == MemberRole.organizer)
 
 
 def current_actor() -> Actor | None:
@@ -16,8 +20,7 @@ def current_actor() -> Actor | None:
         if user is None:
             g.actor = None
         else:
-            organizes = frozenset(db_session().scalars(select(CampaignMember.campaign_id).where(
-                CampaignMember.username == user.username, CampaignMember.role == MemberRole.organizer)))
+            organizes = frozenset(db_session().scalars(_ORGANIZES, {"username": user.username}))
             g.actor = Actor.of(current_config(), user.username, blocked=user.blocked, editcount=user.editcount,
                                organizes=organizes)
     return g.actor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
 from kudos import campaigns, nominations, review
-from kudos.access import Action, may
+from kudos.access import Action, may_review
 from kudos.errors import DomainError, NotFound
 from kudos.models import Nomination
 from kudos.social.share import ShareLinks, share_links
@@ -36,8 +37,20 @@ class RejectForm(QueueForm):
     reason = TextAreaField("Reason", validators=[Length(max=2000)])
 
 
+@dataclass(frozen=True)
+class Typed:
+    """What the organizer typed into a row's form, shown again when it came back with an error."""
+
+    message: str = ""
+    reason: str = ""
+
+
+# Rows nobody typed into share this one: attribute look-ups on it are cheap in the template's row loop.
+NOTHING_TYPED = Typed()
+
+
 def _queue_page(status: int = 200, errors: dict[int, str] | None = None,
-                typed: dict[int, dict[str, str]] | None = None, here: str | None = None) -> tuple[str, int]:
+                typed: dict[int, Typed] | None = None, here: str | None = None) -> tuple[str, int]:
     actor = require(Action.see_review_queue)
     config = current_config()
     session = db_session()
@@ -51,7 +64,9 @@ def _queue_page(status: int = 200, errors: dict[int, str] | None = None,
         wiki = None
     rows = review.queue(session, actor, campaign_id=chosen.id if chosen else None, wiki=wiki,
                         after=review.Cursor.decode(args.get("after")))
-    refusals = {n.id: may(actor, Action.review, n).reason for n in rows if not may(actor, Action.review, n)}
+    by_id = {c.id: c for c in mine}  # every row's campaign: the queue shows only these campaigns
+    decisions = {n.id: may_review(actor, by_id[n.campaign_id], n.nominator, n.recipient) for n in rows}
+    refusals = {nomination_id: d.reason for nomination_id, d in decisions.items() if not d}
     following = None
     if len(rows) == review.QUEUE_PAGE:
         following = url_for("review.queue", campaign=slug if chosen else None, wiki=wiki,
@@ -59,7 +74,7 @@ def _queue_page(status: int = 200, errors: dict[int, str] | None = None,
     wiki_names = {w.id: w.name for w in config.wikis.values()}
     return render_template("review.html", rows=rows, campaigns=mine, chosen=chosen, wiki=wiki, wiki_names=wiki_names,
                            refusals=refusals, following=following, errors=errors or {}, typed=typed or {},
-                           here=here), status
+                           nothing_typed=NOTHING_TYPED, here=here), status
 
 
 @bp.get("/review")
@@ -74,7 +89,7 @@ def _back(form: QueueForm) -> Response:
 def _redisplay(form: QueueForm, nomination_id: int, sentence: str, **typed: str) -> tuple[str, int]:
     # Re-render the queue the person came from, with the sentence next to the row and their text kept.
     target = safe_next(form.next.data or url_for("review.queue"))
-    return _queue_page(400, {nomination_id: sentence}, {nomination_id: typed}, here=target)
+    return _queue_page(400, {nomination_id: sentence}, {nomination_id: Typed(**typed)}, here=target)
 
 
 @bp.post("/review/<int:nomination_id>/approve")
