@@ -139,7 +139,7 @@ def test_reject_needs_a_reason_that_the_nominator_will_see(database: Database) -
     assert response.status_code == 302
     nomination = _nomination(database, ids["older"])
     assert (nomination.status, nomination.reason) == (NominationStatus.rejected, "Not part of this event.")
-    assert "Nina will see your reason" in _flashes(client)
+    assert "<bdi>Nina</bdi> will see your reason" in _flashes(client)
 
 
 def test_nobody_approves_a_nomination_they_made_or_received(database: Database) -> None:

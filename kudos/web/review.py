@@ -21,6 +21,7 @@ from kudos.social.share import ShareLinks, share_links
 from kudos.web.auth import safe_next
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.guard import require
+from kudos.web.i18n import bdi, msg
 
 bp = Blueprint("review", __name__)
 
@@ -103,9 +104,8 @@ def approve(nomination_id: int) -> Response | tuple[str, int]:
                 raise DomainError("The message is too long.")
             edited = form.message.data if form.message.data and form.message.data.strip() else None
             nominations.approve(session, current_config(), nomination, actor.username, message=edited)
-            edited_note = " with your edit of the message" if nomination.original_message else ""
-            sentence = (f"Approved the nomination of {nomination.recipient}{edited_note}. "
-                        f"The barnstar will be posted on User talk:{nomination.recipient} within a few minutes.")
+            sentence = msg("kudos-review-approved-edited" if nomination.original_message else "kudos-review-approved",
+                           bdi(nomination.recipient), nomination.recipient)
     except NotFound:
         raise
     except DomainError as error:
@@ -124,8 +124,7 @@ def reject(nomination_id: int) -> Response | tuple[str, int]:
             if not form.validate():
                 raise DomainError("The reason is too long; keep it under 2000 characters.")
             nominations.reject(session, nomination, actor.username, form.reason.data or "")
-            sentence = (f"Rejected the nomination of {nomination.recipient}. {nomination.nominator} will see "
-                        f"your reason on their “My kudos” page; nothing is posted on the wiki.")
+            sentence = msg("kudos-review-rejected", bdi(nomination.recipient), bdi(nomination.nominator))
     except NotFound:
         raise
     except DomainError as error:
@@ -140,14 +139,14 @@ def approve_selected() -> Response:
     form = QueueForm()
     ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 12][:500]
     if not ids:
-        flash("Select at least one nomination to approve.")
+        flash(msg("kudos-review-select-none"))
         return _back(form)
     with current_database().transaction() as session:
         outcomes = review.approve_many(session, current_config(), actor, ids)
     approved = sum(o.ok for o in outcomes)
-    flash(f"Approved {approved} of {len(outcomes)} selected nominations.")
+    flash(msg("kudos-review-approved-many", approved, len(outcomes)))
     for outcome in outcomes:
-        flash(("Approved " if outcome.ok else "Not approved: ") + outcome.sentence)
+        flash(msg("kudos-review-outcome-approved" if outcome.ok else "kudos-review-outcome-refused", outcome.sentence))
     return _back(form)
 
 
@@ -191,8 +190,7 @@ def retry(delivery_id: int) -> Response:
         actor = require(Action.manage_campaign, campaign)
         form.validate()
         review.retry(session, delivery, actor.username)
-        sentence = (f"The {delivery.channel} delivery for {delivery.nomination.recipient} will be tried again "
-                    f"within a few minutes.")
+        sentence = msg("kudos-review-retried", delivery.channel, bdi(delivery.nomination.recipient))
         slug = campaign.slug
     flash(sentence)
     if request.form.get("back") == "admin":
