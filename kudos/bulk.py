@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import audit, nominations
+from kudos import accounts, audit, nominations
 from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -95,8 +95,11 @@ def _strip_user_prefix(name: str) -> str:
 
 
 def check(session: Session, campaign: Campaign, organizer: str, lines: list[Line], default_message: str,
-          lookup: Lookup) -> None:
-    """Mark each line's problem, if any. Cheap rules first; the wiki is asked only about the rest."""
+          lookup: Lookup) -> dict[str, Standing]:
+    """Mark each line's problem, if any. Cheap rules first; the wiki is asked only about the rest.
+
+    Returns what the wiki said of each name it was asked about.
+    """
     organizer = canonical_username(organizer)
     first_seen: dict[str, int] = {}
     for line in lines:
@@ -137,6 +140,7 @@ def check(session: Session, campaign: Campaign, organizer: str, lines: list[Line
             line.problem = f"{line.username} has chosen not to receive awards through Kudos."
         elif line.username in pending:
             line.problem = f"You already have a pending nomination of {line.username} in this campaign."
+    return found
 
 
 def _in_chunks(session: Session, values: list[str], query: Callable[[list[str]], Any], size: int = 500) -> list[Any]:
@@ -159,8 +163,13 @@ def create(session: Session, config: Config, *, campaign: Campaign, organizer: s
         raise DomainError("Paste at least one user name, one per line.")
     if len(lines) > MAX_LINES:
         raise DomainError(f"Paste at most {MAX_LINES} names at a time; this list has {len(lines)}.")
-    check(session, campaign, organizer, lines, default_message, lookup)
+    found = check(session, campaign, organizer, lines, default_message, lookup)
     valid = [line for line in lines if line.problem is None]
+    # The recipients' account ids, so the delivery job can follow a rename (kudos.accounts).
+    accounts.remember_many(session, campaign.wiki, {
+        line.username: accounts.Ids(getattr(found[line.username], "user_id", None),
+                                    getattr(found[line.username], "central_id", None))
+        for line in valid}, actor=organizer)
     result = Result(problems=[line for line in lines if line.problem], approved=approve)
     for line in valid:
         result.created.append(Nomination(

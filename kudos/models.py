@@ -141,6 +141,28 @@ class Person(Base):
     language: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    accounts: Mapped[list[WikiAccount]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+
+class WikiAccount(Base):
+    """A Person's account on one wiki, by its local user id, so a renamed recipient is found again.
+
+    The local id is what every wiki has: MediaWiki reports it as `userid` (and as `centralids.local`
+    where no CentralAuth is installed). A rename keeps it, including a global rename on Wikimedia wikis,
+    so one `list=users&ususerids=` request finds the current names of a whole batch. The CentralAuth id,
+    where a wiki has one, is the same on every wiki and lives on `Person.central_id`.
+    """
+
+    __tablename__ = "wiki_account"
+    __table_args__ = (UniqueConstraint("wiki", "user_id"), TABLE_ARGS)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    wiki: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="accounts")
+
 
 class Nomination(Base):
     __tablename__ = "nomination"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kudos import audit, outbox, people
+from kudos import accounts, audit, outbox, people
 from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -68,7 +68,10 @@ def nominate(
     message: str,
     link: str = "",
     now: datetime | None = None,
+    recipient_ids: accounts.Ids | None = None,
 ) -> Nomination:
+    """A pending nomination. `recipient_ids` (what the wiki just said of the recipient's account) are
+    recorded first, so a renamed person keeps their opt-out and the delivery job can find them by id."""
     now = now or utcnow()
     nominator = canonical_username(nominator)
     recipient = canonical_username(recipient)
@@ -78,6 +81,8 @@ def nominate(
         raise DomainError("You cannot nominate yourself; ask someone who saw your work to do it.")
     if not campaign.is_open(now):
         raise DomainError(f"The campaign “{campaign.name}” is not open for nominations now.")
+    if recipient_ids is not None:
+        accounts.remember_ids(session, recipient, campaign.wiki, recipient_ids, actor=nominator)
     if people.is_opted_out(session, recipient):
         raise DomainError(f"{recipient} has chosen not to receive awards through Kudos.")
     message = check_message(message)

@@ -134,6 +134,7 @@ def export(session: Session, config: Config, username: str, now: datetime | None
             "username": person.username, "central_id": person.central_id, "consent": person.consent.value,
             "consent_at": _iso(person.consent_at), "opted_out": person.opted_out, "language": person.language,
             "created_at": _iso(person.created_at),
+            "wiki_accounts": [{"wiki": a.wiki, "user_id": a.user_id} for a in person.accounts],
         },
         "campaign_roles": [{"campaign": m.campaign.slug, "role": m.role.value, "added_by": m.added_by,
                             "added_at": _iso(m.added_at)} for m in memberships],

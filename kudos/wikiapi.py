@@ -46,8 +46,9 @@ class UserInfo:
     exists: bool
     blocked: bool = False  # blocked site-wide (a partial block does not stop awards or nominations)
     editcount: int = 0
-    central_id: int | None = None
+    central_id: int | None = None  # CentralAuth's global account id; None on a wiki without CentralAuth
     invalid: bool = False  # not a possible user name at all
+    user_id: int | None = None  # the account's id on this wiki, which a rename keeps
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,12 @@ def _user_info(name: str, answer: dict[str, Any] | None) -> UserInfo:
         name=str(answer.get("name", name)), exists=True, blocked=blocked,
         editcount=int(answer.get("editcount") or 0),
         central_id=int(central) if isinstance(central, int) and central > 0 else None,
+        user_id=_positive(answer.get("userid")),
     )
+
+
+def _positive(value: Any) -> int | None:
+    return value if isinstance(value, int) and value > 0 else None
 
 
 def parse_link(site: Wiki, link: str) -> tuple[str | None, int | None]:

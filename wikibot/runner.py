@@ -8,6 +8,7 @@ Three kinds of delivery, each claimed separately:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
@@ -21,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kudos import barnstar, claims, contribs, people, social
+from kudos import accounts, barnstar, claims, contribs, people, social
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip
 from kudos.clock import utcnow
 from kudos.config import INSTANCE_DIR, Config
@@ -33,6 +34,7 @@ from kudos.social.journal import Journal
 
 log = logging.getLogger("wikibot")
 SUMMARY_KEYS = ("done", "skipped", "retrying", "failed")
+JOB_ACTOR = "Kudos delivery job"  # as in kudos.claims' audit rows
 
 
 def worker_name() -> str:
@@ -162,6 +164,7 @@ class Runner:
         by_id = {d.id: d for d in deliveries}
         with self.db.session() as session:
             opted_out = {d.id for d in deliveries if people.is_opted_out(session, d.nomination.recipient)}
+            user_ids = accounts.known_ids(session, wiki_id, [d.nomination.recipient for d in deliveries])
         for delivery in deliveries:
             if delivery.id in opted_out:
                 self._record(delivery, Skip("The recipient has opted out of Kudos awards."))
@@ -171,8 +174,9 @@ class Runner:
             except DomainError as error:
                 self._record(delivery, Permanent(str(error)))
                 continue
-            items.append(TalkDelivery(delivery.id, delivery.key, delivery.nomination.recipient, rendered,
-                                      retried=delivery.attempts > 1))
+            recipient = delivery.nomination.recipient
+            items.append(TalkDelivery(delivery.id, delivery.key, recipient, rendered,
+                                      retried=delivery.attempts > 1, user_id=user_ids.get(recipient)))
         if not items:
             return
         try:
@@ -183,11 +187,25 @@ class Runner:
                 self._record(by_id[item.id], RetryLater(reason))
             return
         reported: set[int] = set()
-        for delivery_id, outcome in channel.deliver(items, self.stopping.is_set):
+        on_rename = functools.partial(self._renamed, wiki_id)
+        for delivery_id, outcome in channel.deliver(items, self.stopping.is_set, on_rename):
             reported.add(delivery_id)
             self._record(by_id[delivery_id], outcome)
         # Stopped part-way (SIGTERM): hand back what was not attempted, without counting an attempt.
         claims.release(self.db, self.worker_id, [i.id for i in items if i.id not in reported])
+
+    def _renamed(self, wiki_id: str, renames: dict[str, str]) -> None:
+        """The wiki found recipients by account id under new names: Kudos follows (audited)."""
+        try:
+            with self.db.transaction() as session:
+                for old, new in renames.items():
+                    accounts.rename(session, old, new, wiki=wiki_id, actor=JOB_ACTOR,
+                                    reason="the delivery job found the account under a new name")
+        except Exception as error:  # noqa: BLE001 - the barnstar still goes to the new name; next time again
+            log_event(event="rename", wiki=wiki_id, outcome="failed", reason=str(error)[:200], worker=self.worker_id)
+            return
+        for old, new in renames.items():
+            log_event(event="rename", wiki=wiki_id, old=old, new=new, outcome="done", worker=self.worker_id)
 
     def _talkpage_channel(self, wiki_id: str) -> Any:
         if wiki_id not in self._channels:

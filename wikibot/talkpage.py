@@ -4,12 +4,16 @@ A batch of up to 50 deliveries to one wiki costs one read (all talk pages with t
 model, redirects and the opt-out category, plus every recipient's existence and blocks, in a single
 `action=query`) and then one `action=edit` per barnstar. A delivery that may have landed before (a
 retry, or a lease taken over from a job that died) is first looked for by its marker.
+
+Recipients are also known by their account id on the wiki (kudos.accounts). When a stored name no longer
+exists, or now belongs to another account, the batch costs two more reads: the current names by id, then
+the new talk pages. The runner then moves the Person to the new name.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +39,7 @@ class TalkDelivery:
     recipient: str
     barnstar: Barnstar
     retried: bool  # an earlier attempt may have landed: look for the marker before posting
+    user_id: int | None = None  # the recipient's account id on this wiki, when Kudos has it
 
 
 @dataclass
@@ -45,6 +50,7 @@ class Survey:
     titles: dict[str, str] = field(default_factory=dict)  # requested title → title after normalization/redirect
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # final title → page info
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user name → list=users entry
+    renamed: dict[str, str] = field(default_factory=dict)  # stored name → the account's name now
 
 
 def talk_title(user: str) -> str:
@@ -113,29 +119,64 @@ class TalkPageChannel:
         result: dict[str, Any] = self.site.simple_request(**params).submit()
         return result
 
-    def survey(self, recipients: Sequence[str]) -> Survey:
-        """One request (more only if the content overflows the API's result size) for the whole batch."""
+    def survey(self, recipients: Sequence[str], known_ids: Mapping[str, int] | None = None) -> Survey:
+        """One request (more only if the content overflows the API's result size) for the whole batch.
+
+        Recipients whose stored name no longer belongs to the account id Kudos recorded (`known_ids`)
+        were renamed: see `_follow_renames`, which costs reads only in a batch that has such a recipient.
+        """
         titles = sorted({talk_title(r) for r in recipients})
         names = sorted({canonical_username(r) for r in recipients})
-        params: dict[str, Any] = dict(
-            titles=titles, redirects=1, prop=["info", "revisions", "categories"],
-            rvprop=["ids", "content"], rvslots="main", clcategories=f"Category:{OPT_OUT_CATEGORY}",
-            list="users", ususers=names, usprop=["blockinfo", "centralids"],
-            meta=["siteinfo", "userinfo", "tokens"], siprop="general", uiprop=USERINFO_PROPS, type="csrf",
-        )
         survey = Survey()
+        self._read_pages(survey, titles, list="users", ususers=names, usprop=["blockinfo", "centralids"],
+                         meta=["siteinfo", "userinfo", "tokens"], siprop="general", uiprop=USERINFO_PROPS,
+                         type="csrf")
+        if known_ids:
+            self._follow_renames(survey, known_ids)
+        return survey
+
+    def _read_pages(self, survey: Survey, titles: Sequence[str], **more: Any) -> None:
+        """Talk pages with content, content model, redirects and the opt-out category, plus `more`."""
+        params: dict[str, Any] = dict(
+            titles=list(titles), redirects=1, prop=["info", "revisions", "categories"],
+            rvprop=["ids", "content"], rvslots="main", clcategories=f"Category:{OPT_OUT_CATEGORY}", **more)
         for page in range(20):
             result = self._query(**params)
-            if page == 0:
+            if page == 0 and "userinfo" in params.get("meta", ()):
                 self._adopt_session(result.get("query", {}))
             self._absorb(survey, result)
-            more = result.get("continue")
-            if not more:
+            further = result.get("continue")
+            if not further:
                 break
-            params.update(more)
+            params.update(further)
         for title in titles:
             survey.titles.setdefault(title, title)
-        return survey
+
+    def _follow_renames(self, survey: Survey, known_ids: Mapping[str, int]) -> None:
+        """Find renamed recipients by account id and read their new talk pages.
+
+        Only when the batch has a recipient whose stored name is gone or now belongs to another
+        account: one `list=users&ususerids=` request for all of them (50 ids fit one request, the size
+        of a batch), then one read of their new talk pages, batched like the survey. `list=users` takes
+        names or ids but not both, and the new titles are known only from its answer, hence two reads.
+        A local id survives a rename, a global rename on a CentralAuth wiki included, so this needs no
+        `meta=globaluserinfo` (which takes one id a request).
+        """
+        gone = {name: user_id for name, user_id in known_ids.items()
+                if _account_changed(survey.users.get(canonical_username(name)), user_id)}
+        if not gone:
+            return
+        result = self._query(list="users", ususerids=sorted(set(gone.values())), usprop=["blockinfo", "centralids"])
+        by_id = {int(u["userid"]): u for u in result.get("query", {}).get("users", [])
+                 if u.get("userid") and not u.get("missing")}
+        for name, user_id in gone.items():
+            current = by_id.get(user_id)
+            if current is None:
+                continue  # the account is gone (or hidden): the recipient is skipped as missing
+            survey.renamed[canonical_username(name)] = str(current["name"])
+            survey.users[str(current["name"])] = current
+        if survey.renamed:
+            self._read_pages(survey, sorted({talk_title(n) for n in survey.renamed.values()}))
 
     def _adopt_session(self, query: dict[str, Any]) -> None:
         """Take the login and edit token from the survey's answer, so pywikibot need not ask for them again.
@@ -203,15 +244,22 @@ class TalkPageChannel:
 
     # --- deciding and posting ---------------------------------------------------------------------
 
-    def deliver(self, items: Sequence[TalkDelivery],
-                should_stop: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, Posted | DeliveryOutcome]]:
-        """Outcomes in order; stops early (leaving the rest unreported) when `should_stop()` says so."""
+    def deliver(self, items: Sequence[TalkDelivery], should_stop: Callable[[], bool] = lambda: False,
+                on_rename: Callable[[dict[str, str]], None] | None = None,
+                ) -> Iterator[tuple[int, Posted | DeliveryOutcome]]:
+        """Outcomes in order; stops early (leaving the rest unreported) when `should_stop()` says so.
+
+        `on_rename({stored name: current name})` hears of renamed recipients before anything is posted.
+        """
+        known = {canonical_username(i.recipient): i.user_id for i in items if i.user_id}
         try:
-            survey = self.survey([item.recipient for item in items])
+            survey = self.survey([item.recipient for item in items], known)
         except Exception as error:  # noqa: BLE001 - a failed read changes nothing: try the batch later
             for item in items:
                 yield item.id, RetryLater(f"Reading the talk pages failed: {_describe(error)}")
             return
+        if survey.renamed and on_rename is not None:
+            on_rename(dict(survey.renamed))
         if survey.readonly:
             for item in items:
                 yield item.id, RetryLater(f"The wiki is read-only: {survey.readonly}")
@@ -236,7 +284,8 @@ class TalkPageChannel:
             return outcome
 
     def _decide_and_post(self, item: TalkDelivery, survey: Survey) -> Posted | DeliveryOutcome:
-        requested = talk_title(item.recipient)
+        recipient = canonical_username(item.recipient)
+        requested = talk_title(survey.renamed.get(recipient, recipient))
         title = survey.titles.get(requested, requested)
         page = survey.pages.get(title, {})
         if title != requested and page.get("ns", USER_TALK) != USER_TALK:
@@ -311,6 +360,13 @@ class TalkPageChannel:
 
     def _retry_after(self) -> float | None:
         return self.answer.retry_after if self.answer else None
+
+
+def _account_changed(user: dict[str, Any] | None, user_id: int) -> bool:
+    """The stored name no longer exists, or belongs to another account than the one nominated."""
+    if user is None or user.get("missing") or user.get("invalid"):
+        return True
+    return bool(user.get("userid")) and int(user["userid"]) != user_id
 
 
 def _wiki_wide(outcome: RetryLater) -> RetryLater:

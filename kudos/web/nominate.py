@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from kudos import nominations, people
+from kudos import accounts, nominations, people
 from kudos.access import Action, Actor, may
 from kudos.awards import Award, catalogue
 from kudos.clock import utcnow
@@ -41,6 +41,7 @@ class Checked:
     award: Award
     draft: Draft
     trusted: bool
+    recipient_ids: accounts.Ids | None = None  # as the wiki reported them during the checks
 
 
 def open_campaigns() -> list[Campaign]:
@@ -148,7 +149,7 @@ def confirm() -> Response | Page:
             assert stored_campaign is not None
             nomination = nominations.nominate(
                 session, config, campaign=stored_campaign, nominator=actor.username, recipient=draft.recipient,
-                award=draft.award, message=draft.message, link=draft.link)
+                award=draft.award, message=draft.message, link=draft.link, recipient_ids=checked.recipient_ids)
             if checked.trusted:
                 nominations.auto_approve(session, config, nomination)
     except DomainError as error:
@@ -188,7 +189,7 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
     if form.errors or award is None:
         return None, 400, []
     try:
-        link = _check_wiki(form, campaign, actor, recipient)
+        link, recipient_ids = _check_wiki(form, campaign, actor, recipient)
     except WikiUnavailable as error:
         return None, 503, [error.message]
     if form.errors or link is None:
@@ -197,11 +198,16 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
     draft = Draft(campaign=campaign, wiki=campaign.wiki, nominator=actor.username, recipient=recipient,
                   award=award.id, message=form.message.data or "", link=link,
                   reviewer=nominations.TRUSTED_PREFIX + actor.username if trusted else None)
-    return Checked(campaign=campaign, award=award, draft=draft, trusted=trusted), 200, []
+    return Checked(campaign=campaign, award=award, draft=draft, trusted=trusted,
+                   recipient_ids=recipient_ids), 200, []
 
 
-def _check_wiki(form: NominationForm, campaign: Campaign, actor: Actor, recipient: str) -> str | None:
-    """Recipient and nominator in one list=users request, then the link. Returns the link to store."""
+def _check_wiki(form: NominationForm, campaign: Campaign, actor: Actor,
+                recipient: str) -> tuple[str | None, accounts.Ids | None]:
+    """Recipient and nominator in one list=users request, then the link.
+
+    Returns the link to store and the recipient's account ids, which the nomination records.
+    """
     config = current_config()
     wiki = config.wiki(campaign.wiki)
     api = wiki_api()
@@ -230,8 +236,9 @@ def _check_wiki(form: NominationForm, campaign: Campaign, actor: Actor, recipien
             raise
         except DomainError as error:
             form.link.errors.append(error.message)
-            return None
-    return link
+            return None, None
+    ids = accounts.Ids(info.user_id, info.central_id) if info is not None and info.exists else None
+    return link, ids
 
 
 def _short(text: str, limit: int = 60) -> str:

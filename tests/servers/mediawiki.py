@@ -38,6 +38,7 @@ from tests.support import need
 
 MEDIAWIKI_DIR = Path("/usr/share/mediawiki")
 MAINTENANCE = MEDIAWIKI_DIR / "maintenance"
+RENAMEUSER = MEDIAWIKI_DIR / "extensions" / "Renameuser" / "maintenance" / "renameUser.php"
 ADMIN = "Admin"
 ADMIN_PASSWORD = "Admin-pass-12345"
 # What the delivery bot needs: create a talk page, edit it, the bot flag (highvolume) and reading.
@@ -113,6 +114,7 @@ class LocalWiki:
         self.process: subprocess.Popen[bytes] | None = None
         self.http = requests.Session()
         self._overrides: dict[str, str] = {}
+        self._extensions: list[str] = []
 
     # --- life cycle -------------------------------------------------------------------------------
 
@@ -223,12 +225,22 @@ class LocalWiki:
             self._overrides[name] = php_value
         self._write_overrides()
 
+    def load_extension(self, name: str) -> None:
+        """Load a bundled extension (/usr/share/mediawiki/extensions/<name>) from the next request on.
+
+        Only extensions that need no database tables of their own work this way (no update.php runs).
+        """
+        if name not in self._extensions:
+            self._extensions.append(name)
+            self._write_overrides()
+
     def set_read_only(self, reason: str | None) -> None:
         """Make the wiki read-only (edits fail with API error `readonly`), or writable again with None."""
         self.set_override("wgReadOnly", None if reason is None else _php_string(reason))
 
     def _write_overrides(self) -> None:
         lines = ["<?php", "# Written by the tests' LocalWiki; replaced whole on every change."]
+        lines += [f"wfLoadExtension({_php_string(name)});" for name in self._extensions]
         lines += [f"${name} = {value};" for name, value in self._overrides.items()]
         # Replace atomically: a request running at the same moment sees the old or the new file.
         tmp = self.folder / "Overrides.php.tmp"
@@ -283,6 +295,20 @@ class LocalWiki:
     def redirect_user_talk(self, old_user: str, new_user: str) -> int:
         """What a rename leaves behind: User talk:old redirects to User talk:new."""
         return self.edit(f"User talk:{old_user}", f"#REDIRECT [[User talk:{new_user}]]", "renamed", ADMIN)
+
+    def rename_user(self, old: str, new: str, move_talk_page: bool = True) -> None:
+        """Rename an account with the Renameuser extension, leaving no redirect behind.
+
+        renameUser.php renames the account only; with `move_talk_page` an existing User talk:old is
+        moved to User talk:new without a redirect, as Special:Renameuser does when told not to leave one.
+        """
+        self.load_extension("Renameuser")
+        self.maintenance(str(RENAMEUSER), "--oldname", old, "--newname", new, "--performer", ADMIN,
+                         "--reason", "test rename")
+        talk = self.api(prop="info", titles=f"User talk:{old}")["query"]["pages"][0]
+        if move_talk_page and not talk.get("missing"):
+            self.maintenance("moveBatch.php", "-u", ADMIN, "-r", "renamed", "--noredirects",
+                             stdin=f"User talk:{old}|User talk:{new}\n")
 
     def block(self, user: str, reason: str = "test block", expiry: str = "infinite") -> None:
         self.maintenance(
