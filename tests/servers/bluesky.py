@@ -27,6 +27,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests.processes import stop_process
 from tests.support import need
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -118,13 +119,7 @@ class LocalPDS:
 
     def stop(self) -> None:
         """Stop both servers (SIGTERM lets them close their databases; SIGKILL if they hang)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self._log.close()
 
     def __enter__(self) -> LocalPDS:

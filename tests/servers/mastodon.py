@@ -9,7 +9,6 @@ Its own fault-injection control plane (/api/v1/_mock/faults) is wrapped by `add_
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.processes import stop_process, wait_until_answering
 from tests.stub_http import free_port
 from tests.support import need
 
@@ -55,27 +55,11 @@ class MastodonMock:
         return server
 
     def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mastodon_mock exited with {self.process.returncode}; see {self.folder}")
-            try:
-                if requests.get(f"{self.base_url}/api/v2/instance", timeout=2).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"mastodon_mock did not answer within {timeout} s")
+        wait_until_answering(self.process, f"{self.base_url}/api/v2/instance", timeout, "mastodon_mock",
+                             str(self.folder))
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"}

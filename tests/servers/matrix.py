@@ -25,6 +25,7 @@ import pytest
 import requests
 import yaml
 
+from tests.processes import stop_process, wait_until_answering
 from tests.stub_http import free_port
 from tests.support import need
 
@@ -104,28 +105,11 @@ class LocalSynapse:
         return server
 
     def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                raise RuntimeError(f"Synapse exited with {code}; see {self.folder}/synapse.out")
-            try:
-                if requests.get(f"{self.base_url}/_matrix/client/versions", timeout=2).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"Synapse did not answer within {timeout} s; see {self.folder}/homeserver.log")
+        wait_until_answering(self.process, f"{self.base_url}/_matrix/client/versions", timeout, "Synapse",
+                             f"{self.folder}/synapse.out and {self.folder}/homeserver.log")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, grace=15)
 
     # --- helpers for tests: the real client-server and admin APIs ---
 
