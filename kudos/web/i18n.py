@@ -12,6 +12,7 @@ shows message keys instead of text. An explicit `uselang` is kept on every link 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -186,25 +187,53 @@ def _prepare(messages: Messages, language: str, key: str) -> _Prepared | None:
     return _Prepared(escaped, candidate, isolate, plain)
 
 
+def _prepared(language: str, key: str) -> _Prepared | None:
+    cache: dict[tuple[str, str], _Prepared | None] = current_app.extensions["kudos.i18n.prepared"]
+    prepared = cache.get((language, key), _MISSING)
+    if prepared is _MISSING:
+        prepared = cache[(language, key)] = _prepare(_messages(), language, key)
+    assert prepared is None or isinstance(prepared, _Prepared)
+    return prepared
+
+
 def msg(key: str, *params: Any) -> Markup:
     """The message `key` in the reader's language (English if untranslated), with `$1`… filled in."""
     language = current_language()
     if language == KEYS_LANGUAGE:
         return _keys_view(key, params)
-    cache: dict[tuple[str, str], _Prepared | None] = current_app.extensions["kudos.i18n.prepared"]
-    prepared = cache.get((language, key), _MISSING)
-    if prepared is _MISSING:
-        prepared = cache[(language, key)] = _prepare(_messages(), language, key)
+    prepared = _prepared(language, key)
     if prepared is None:
         # A missing key is a bug the template tests catch; show it the way MediaWiki does.
         return Markup("⧼{}⧽").format(key)
-    assert isinstance(prepared, _Prepared)
     if prepared.plain is not None:
         return prepared.plain
     result = _fill(prepared.escaped, params, prepared.language)
     if prepared.isolate:
         result = escape(prepared.isolate[0]) + result + escape(prepared.isolate[1])
     return result
+
+
+def msg_format(key: str) -> Callable[..., Markup]:
+    """`msg(key, …)` for a loop over rows: the message is looked up and split once, each row only puts
+    its escaped parameters between the pieces. Same output as msg() for every row."""
+    language = current_language()
+    prepared = _prepared(language, key) if language != KEYS_LANGUAGE else None
+    if prepared is None or prepared.plain is not None or "{{" in prepared.escaped:
+        return functools.partial(msg, key)
+    split = _PARAM.split(prepared.escaped)  # text, number, text, number, …, text
+    before, after = prepared.isolate or ("", "")
+    texts = [before + split[0], *split[2::2]]
+    texts[-1] += after
+    numbers = [int(n) for n in split[1::2]]
+
+    def fill(*params: Any) -> Markup:
+        out = [texts[0]]
+        for number, text in zip(numbers, texts[1:], strict=True):
+            out.append(str(escape(params[number - 1])) if 0 < number <= len(params) else f"${number}")
+            out.append(text)
+        return Markup("".join(out))  # noqa: S704 - escaped message pieces and escaped parameters, as in _fill
+
+    return fill
 
 
 class LazyMessage:
@@ -279,15 +308,28 @@ def nav_link(target: str, key: str, **values: Any) -> Markup:
     endpoint = endpoint_for(target)
     if endpoint is None:
         return Markup("")
-    href = url_for(endpoint, **values)
-    if request.endpoint == endpoint:
-        return Markup('<a class="kudos-nav__link" href="{}" aria-current="page">{}</a>').format(href, msg(key))
-    return Markup('<a class="kudos-nav__link" href="{}">{}</a>').format(href, msg(key))
+    here = request.endpoint == endpoint
+    # Every page's layout shows the same links: each is built once per language, `uselang`, mount point and
+    # current/not, since the link's text and address depend on nothing else.
+    cache: dict[tuple[Any, ...], Markup] = current_app.extensions["kudos.i18n.links"]
+    memo = (endpoint, key, tuple(sorted(values.items())), current_language(), g.get("uselang"),
+            request.script_root, here)
+    link = cache.get(memo)
+    if link is None:
+        href = url_for(endpoint, **values)
+        if here:
+            link = Markup('<a class="kudos-nav__link" href="{}" aria-current="page">{}</a>').format(href, msg(key))
+        else:
+            link = Markup('<a class="kudos-nav__link" href="{}">{}</a>').format(href, msg(key))
+        if len(cache) < 10_000:  # bounded: values come from templates, languages and uselang from our list
+            cache[memo] = link
+    return link
 
 
 def init_app(app: Flask, directory: Path = MESSAGES_DIR) -> None:
     app.extensions["kudos.i18n"] = load_messages(directory)
     app.extensions["kudos.i18n.prepared"] = {}
+    app.extensions["kudos.i18n.links"] = {}
     languages = [(code, AUTONYMS.get(code, code)) for code in sorted(app.extensions["kudos.i18n"])]
 
     @app.before_request
@@ -310,6 +352,7 @@ def init_app(app: Flask, directory: Path = MESSAGES_DIR) -> None:
         return {"lang": language, "dir": direction(language), "languages": languages}
 
     app.add_template_global(msg, "msg")
+    app.add_template_global(msg_format, "msg_format")
     app.add_template_global(nav_link, "nav_link")
     app.add_template_global(has_endpoint, "has_endpoint")
     app.add_template_filter(bdi, "bdi")
