@@ -27,7 +27,7 @@ def test_bot_password_settings() -> None:
     exec(user_config, namespace)  # noqa: S102 - our own generated text, as pywikibot will run it
     assert namespace["family_files"] == {"kudos_local": "http://127.0.0.1:9/api.php"}
     assert namespace["usernames"]["kudos_local"]["kudos_local"] == "KudosBot"
-    assert (namespace["put_throttle"], namespace["max_retries"]) == (0, 0)
+    assert (namespace["put_throttle"], namespace["minthrottle"], namespace["max_retries"]) == (0, 0, 0)
     assert "Kudos/0.1" in namespace["user_agent_format"]
     assert passwords == "('KudosBot', BotPassword('kudos', 'abc'))\n"
 
@@ -41,6 +41,8 @@ def test_oauth_settings_and_the_toolforge_file() -> None:
     assert "authenticate['or.wikipedia.org'] = ('ck', 'cs', 'ak', 'as')" in user_config
     assert "usernames['wikipedia']['or'] = 'KudosBot'" in user_config
     assert "toolforge/user-config.py" in user_config
+    # By default seconds between edits, and pywikibot's own spacing of reads kept.
+    assert "put_throttle = 10.0" in user_config and "minthrottle = 0.1" in user_config
     with pytest.raises(ConfigError, match="bot.oauth.access_secret"):
         render_user_config(make_config(bot={"username": "K", "oauth": {**oauth, "access_secret": ""}}))
     with pytest.raises(ConfigError, match="bot.username"):
