@@ -42,7 +42,7 @@ def test_oauth_settings_and_the_toolforge_file() -> None:
     assert "usernames['wikipedia']['or'] = 'KudosBot'" in user_config
     assert "toolforge/user-config.py" in user_config
     # By default seconds between edits, and pywikibot's own spacing of reads kept.
-    assert "put_throttle = 10.0" in user_config and "minthrottle = 0.1" in user_config
+    assert "put_throttle = 10\n" in user_config and "minthrottle = 0.1" in user_config
     with pytest.raises(ConfigError, match="bot.oauth.access_secret"):
         render_user_config(make_config(bot={"username": "K", "oauth": {**oauth, "access_secret": ""}}))
     with pytest.raises(ConfigError, match="bot.username"):

@@ -23,7 +23,7 @@ if all(_oauth):
         authenticate[_host] = _oauth
 
 # Real wikis want seconds between edits; maxlag keeps the bot off lagged replicas.
-put_throttle = float(_os.environ.get("TOOL_BOT__THROTTLE", "10"))
+put_throttle = int(_os.environ.get("TOOL_BOT__THROTTLE", "10"))
 write_maxlag = 5
 # The job retries with its own backoff and checks for its marker first; pywikibot must not resend.
 max_retries = 0

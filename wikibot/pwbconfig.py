@@ -98,7 +98,8 @@ def render_user_config(config: Config) -> tuple[str, str | None]:
     lines += [
         f"family = {first.family!r}",
         f"mylang = {first.code!r}",
-        f"put_throttle = {throttle!r}",
+        # Whole seconds as an int: pywikibot warns about a type other than its default's.
+        f"put_throttle = {int(throttle) if throttle.is_integer() else throttle!r}",
         # pywikibot also spaces every request, read or write, by at least `minthrottle` (0.1 s): a throttle
         # set below that (a local wiki, a benchmark) would otherwise still add up to 0.1 s per edit.
         f"minthrottle = {min(throttle, 0.1)!r}",
