@@ -173,3 +173,16 @@ def test_loop_mode_touches_its_health_file_and_stops_on_sigterm(job: Job) -> Non
     assert process.returncode == 0
     assert time.monotonic() - started < 10  # it did not sleep out its 30 s interval
     assert wikibot_support.summary(out) == {"done": 0, "skipped": 0, "retrying": 0, "failed": 0}
+
+
+def test_a_wrong_bot_password_keeps_the_barnstars_waiting_with_the_reason(job: Job) -> None:
+    (recipient,) = job.users(1)
+    ids = job.approve([recipient])
+    # A pywikibot folder of its own, so no session cookie saved by an earlier run logs it in anyway.
+    wrong = job.with_bot(password="not-the-bot-password-" + "x" * 12, pywikibot_dir=str(job.folder / "pwb-wrong"))
+    assert wrong.once() == {"done": 0, "skipped": 0, "retrying": 1, "failed": 0}
+    delivery = deliveries(job.db, ids)[ids[0]]
+    assert delivery.status == DeliveryStatus.pending
+    assert delivery.last_error.startswith("Cannot connect to localwiki")
+    assert "Incorrect username or password" in delivery.last_error
+    assert markers_on(job.wiki, f"User talk:{recipient}", delivery.key) == 0

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,8 @@ class Runner:
         self.policy = claims.RetryPolicy.from_config(config)
         self.stopping = threading.Event()
         self.counts: Counter[str] = Counter()
-        self._channels: dict[str, Any] = {}
+        self._channels: dict[str, Future[Any]] = {}
+        self._connector = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wikibot-connect")
         self.due_by: datetime | None = None  # set by run_once: only what was due when the pass began
         # Contribution counts for organizer reports are refreshed between rounds; 0 turns it off.
         self.contribs_interval = float(section.get("contribs_interval", 6 * 3600))
@@ -160,6 +162,9 @@ class Runner:
             for delivery in deliveries:
                 self._record(delivery, Permanent(f"The wiki {wiki_id} is no longer configured."))
             return
+        # Connecting (pywikibot's import, the site's set-up and the login: a dozen round trips on a cold
+        # start) waits on the wiki, rendering the barnstars on the CPU: the two go on at the same time.
+        connecting = self._connect_in_background(wiki_id)
         items: list[TalkDelivery] = []
         by_id = {d.id: d for d in deliveries}
         with self.db.session() as session:
@@ -180,7 +185,7 @@ class Runner:
         if not items:
             return
         try:
-            channel = self._talkpage_channel(wiki_id)
+            channel = connecting.result()
         except Exception as error:  # noqa: BLE001 - cannot reach or log in to the wiki: the batch waits
             reason = f"Cannot connect to {wiki_id}: {type(error).__name__}: {error}"[:500]
             for item in items:
@@ -207,12 +212,15 @@ class Runner:
         for old, new in renames.items():
             log_event(event="rename", wiki=wiki_id, old=old, new=new, outcome="done", worker=self.worker_id)
 
-    def _talkpage_channel(self, wiki_id: str) -> Any:
-        if wiki_id not in self._channels:
+    def _connect_in_background(self, wiki_id: str) -> Future[Any]:
+        """The wiki's channel, connected once per process; a failed connection is tried again next batch."""
+        known = self._channels.get(wiki_id)
+        if known is None or (known.done() and known.exception() is not None):
             from wikibot.talkpage import TalkPageChannel
 
-            self._channels[wiki_id] = TalkPageChannel.connect(self.config.wiki(wiki_id))
-        return self._channels[wiki_id]
+            known = self._channels[wiki_id] = self._connector.submit(TalkPageChannel.connect,
+                                                                     self.config.wiki(wiki_id))
+        return known
 
     # --- the wall ---------------------------------------------------------------------------------
 

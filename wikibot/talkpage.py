@@ -94,9 +94,15 @@ class TalkPageChannel:
     def connect(cls, wiki: Wiki) -> TalkPageChannel:
         from wikibot.pwbconfig import site_for
 
-        # pywikibot's Site() already tries the session cookie it saved in PYWIKIBOT_DIR on an earlier run;
-        # a full login waits for the first survey, which also carries the edit token (see _adopt_session).
-        channel = cls(wiki, site_for(wiki))
+        # pywikibot's Site() already tries the session cookie it saved in PYWIKIBOT_DIR on an earlier run, and
+        # login() then returns without a request; without a valid cookie it logs in here, before the first
+        # survey, so that the survey's answer carries the logged-in session's edit token (see _adopt_session).
+        site = site_for(wiki)
+        site.login()
+        if not site.logged_in():
+            raise RuntimeError(f"Cannot log in to {wiki.id} as {site.username()}; "
+                               "check bot.username and the bot password.")
+        channel = cls(wiki, site)
         channel._watch_answers()
         return channel
 
