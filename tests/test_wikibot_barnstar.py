@@ -80,6 +80,11 @@ def test_a_trusted_nominators_approval_is_credited_to_trust(database: Database) 
     ("{{bots|allow=all}}", False),
     ("{{Bots|allow=none}}", True),
     ("<div>{{nobots}}</div>", True),
+    ("{{NOBOTS}}", True),
+    ("{{Template:Nobots}}", True),
+    ("{{template:bots|optout=KUDOS}}", True),
+    ("{| class=wikitable\n| {{nobots}}\n|}", True),
+    ("== Old ==\n[[User:KudosBot|KudosBot]] {{tl|nobots}}", False),
 ])
 def test_bots_templates(text: str, refused: bool) -> None:
     assert (exclusion_reason(text, "KudosBot") is not None) == refused

@@ -18,6 +18,10 @@ def _names(value: str) -> set[str]:
 
 def exclusion_reason(text: str, bot_user: str, message_type: str = MESSAGE_TYPE) -> str | None:
     """Why the page refuses a Kudos message from `bot_user`, or None when it may be posted."""
+    if "bots" not in text.casefold():
+        # No template below can be named without these letters: skip the parse, which costs more than the
+        # edit's own preparation on a talk page that already holds a few barnstars (tables, images, links).
+        return None
     try:
         code = mwparserfromhell.parse(text, skip_style_tags=True)
     except Exception:  # noqa: BLE001 - an unparseable page is treated as having no exclusion
