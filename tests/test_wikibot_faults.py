@@ -125,3 +125,39 @@ def test_four_jobs_at_once_deliver_each_of_200_exactly_once(job: Job, pool: list
             totals[key] += value
     assert totals == {"done": 400, "skipped": 0, "retrying": 0, "failed": 0}  # 200 talk pages + 200 walls
     assert_each_exactly_once(job, ids)
+
+
+# The job as `python -m wikibot --once` runs it, except that writing the third outcome fails: the database
+# went away mid-batch while the wiki still answers.
+DATABASE_GOES_AWAY = """
+import sys
+from kudos import claims
+from wikibot.__main__ import main
+
+real, calls = claims.record, []
+
+def record(*args, **kwargs):
+    calls.append(1)
+    if len(calls) == 3:
+        raise RuntimeError("the database went away")
+    return real(*args, **kwargs)
+
+claims.record = record
+sys.exit(main(["--once"]))
+"""
+
+
+def test_a_database_failure_mid_batch_stops_posting_and_loses_nothing(job: Job, pool: list[str]) -> None:
+    recipients = pool[30:40]
+    ids = job.approve(recipients)
+    short = job.with_delivery(lease_seconds=1)
+    broken = subprocess.run([sys.executable, "-c", DATABASE_GOES_AWAY], cwd=PROJECT_ROOT, text=True,
+                            capture_output=True, timeout=180, env={**os.environ, "KUDOS_CONFIG": str(short.path)})
+    assert broken.returncode != 0 and "the database went away" in broken.stderr
+    keys = {d.key: f"User talk:{d.nomination.recipient}" for d in deliveries(job.db, ids).values()}
+    posted = sum(page_text(job.wiki, title).count(f"kudos:delivery:{key}") for key, title in keys.items())
+    # The third outcome failed while at most one more edit was on its way: the rest were never posted.
+    assert 3 <= posted <= 4, posted
+    time.sleep(1.1)  # the broken job's leases run out
+    assert summary(short.run("--once").stdout)["retrying"] == 0
+    assert_each_exactly_once(job, ids)

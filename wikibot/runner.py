@@ -71,6 +71,7 @@ class Runner:
         self.counts: Counter[str] = Counter()
         self._channels: dict[str, Future[Any]] = {}
         self._connector = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wikibot-connect")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wikibot-outcomes")
         self.due_by: datetime | None = None  # set by run_once: only what was due when the pass began
         # Contribution counts for organizer reports are refreshed between rounds; 0 turns it off.
         self.contribs_interval = float(section.get("contribs_interval", 6 * 3600))
@@ -193,9 +194,28 @@ class Runner:
             return
         reported: set[int] = set()
         on_rename = functools.partial(self._renamed, wiki_id)
-        for delivery_id, outcome in channel.deliver(items, self.stopping.is_set, on_rename):
+        # Each outcome is written on the writer thread while the next barnstar goes out, so the job waits on
+        # the wiki and on the database at the same time. Writes keep their order; if one fails, nothing more
+        # is posted, and the error ends the batch as it would have without the thread (an edit whose outcome
+        # was not written is found by its marker on the next attempt).
+        failed: list[BaseException] = []
+        writes: list[Future[None]] = []
+
+        def write(delivery: Delivery, outcome: Posted | DeliveryOutcome) -> None:
+            try:
+                self._record(delivery, outcome)
+            except BaseException as error:
+                failed.append(error)
+                raise
+
+        def should_stop() -> bool:
+            return self.stopping.is_set() or bool(failed)
+
+        for delivery_id, outcome in channel.deliver(items, should_stop, on_rename):
             reported.add(delivery_id)
-            self._record(by_id[delivery_id], outcome)
+            writes.append(self._writer.submit(write, by_id[delivery_id], outcome))
+        for done in writes:
+            done.result()
         # Stopped part-way (SIGTERM): hand back what was not attempted, without counting an attempt.
         claims.release(self.db, self.worker_id, [i.id for i in items if i.id not in reported])
 
