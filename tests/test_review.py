@@ -105,6 +105,18 @@ def test_approve_posts_deliveries_and_says_what_comes_next(database: Database) -
     assert channels == {"talkpage", "wall"}
 
 
+def test_a_reader_who_chose_a_language_gets_working_actions_in_it(database: Database) -> None:
+    ids = _seed_two_campaigns(database)
+    client = _client(database)
+    page = client.get("/review?uselang=or").get_data(as_text=True)
+    older = ids["older"]
+    assert f'action="/review/{older}/approve?uselang=or"' in page
+    assert f'formaction="/review/{older}/reject?uselang=or"' in page
+    response = client.post(f"/review/{older}/approve?uselang=or", data={"next": "/review?uselang=or"})
+    assert response.status_code == 302 and response.headers["Location"] == "/review?uselang=or"
+    assert _nomination(database, older).status == NominationStatus.approved
+
+
 def test_approve_with_an_edited_message_is_audited(database: Database) -> None:
     ids = _seed_two_campaigns(database)
     client = _client(database)

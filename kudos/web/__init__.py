@@ -34,10 +34,11 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.extensions["kudos.db"] = database or Database(config.database_url)
     csrf.init_app(app)
 
-    from kudos.web import formats, i18n
+    from kudos.web import formats, i18n, rowurls
 
     i18n.init_app(app)
     formats.init_app(app)
+    rowurls.init_app(app)
 
     from kudos.web import (
         admin,
