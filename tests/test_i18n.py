@@ -15,7 +15,7 @@ from kudos import demo
 from kudos.config import PROJECT_ROOT
 from kudos.db import Database
 from kudos.web import create_app
-from kudos.web.i18n import choose_language, format_message, load_messages, msg, msg_format
+from kudos.web.i18n import choose_language, format_message, load_messages
 from tests.support import make_config
 
 I18N = PROJECT_ROOT / "i18n"
@@ -140,16 +140,6 @@ def test_a_username_with_markup_is_escaped_on_the_page(client: FlaskClient) -> N
     page = client.get("/").get_data(as_text=True)
     assert "<script>x" not in page
     assert "Signed in as <bdi>&lt;script&gt;x&lt;/script&gt;</bdi>" in page
-
-
-@pytest.mark.parametrize("language", ["en", "or", "he", "qqx"])
-def test_a_message_split_once_for_many_rows_reads_as_msg_does(app: Flask, language: str) -> None:
-    params = ("<b>A&amp;B</b>", 'Ravi "R"', 3, "$1")
-    with app.test_request_context(f"/?uselang={language}"):
-        app.preprocess_request()
-        for key in _messages("en"):
-            for count in (0, 1, 4):
-                assert msg_format(key)(*params[:count]) == msg(key, *params[:count]), (key, count)
 
 
 def test_navigation_links_follow_the_language_and_the_current_page(client: FlaskClient) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from kudos import nominations, people, review
 from kudos.clock import utcnow
+from kudos.config import PROJECT_ROOT
 from kudos.db import Database
 from kudos.models import AuditEvent, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus
 from kudos.social.journal import SENDING
@@ -138,6 +141,40 @@ def test_a_bad_edit_is_refused_and_the_typed_text_kept(database: Database) -> No
     page = response.get_data(as_text=True)
     assert "The message is too short" in page and ">Too short</textarea>" in page
     assert _nomination(database, ids["older"]).status == NominationStatus.pending
+
+
+def _tokens(page: str) -> list[str]:
+    return re.findall(r'name="csrf_token" value="([^"]+)"', page)
+
+
+def test_rows_shown_again_carry_each_readers_own_token_and_language(database: Database) -> None:
+    ids = _seed_two_campaigns(database)
+    app = web_app(database)
+    olga, ada = sign_in_as(app.test_client(), OLGA), sign_in_as(app.test_client(), "Ada")
+    first, second, again = (client.get("/review").get_data(as_text=True) for client in (olga, ada, olga))
+    for page in (first, second, again):
+        forms = page.count('class="form"')
+        assert forms >= 2 and len(_tokens(page)) == forms + 2  # each row's form, sign-out, approve selected
+        assert len(set(_tokens(page))) == 1  # the reader's own token everywhere, none kept from another reader
+    assert set(_tokens(first)) != set(_tokens(second))
+    odia = olga.get("/review", headers={"Accept-Language": "or"}).get_data(as_text=True)
+    approve = json.loads((PROJECT_ROOT / "i18n" / "or.json").read_text("utf-8"))["kudos-review-approve"]
+    assert odia.count(f">{approve}</button>") == first.count('class="form"')
+    chosen = olga.get("/review?uselang=or").get_data(as_text=True)
+    assert f'action="/review/{ids["older"]}/approve?uselang=or"' in chosen
+
+
+def test_a_row_changes_when_its_campaign_does_and_typed_text_is_not_kept(database: Database) -> None:
+    ids = _seed_two_campaigns(database)
+    app = web_app(database)
+    client = sign_in_as(app.test_client(), OLGA)
+    assert "Campaign mine" in client.get("/review").get_data(as_text=True)
+    with database.transaction() as session:
+        session.get(Nomination, ids["older"]).campaign.name = "Rivers of Odisha"
+    assert "Rivers of Odisha" in client.get("/review").get_data(as_text=True)
+    refused = client.post(f"/review/{ids['older']}/approve", data={"message": "Too short"}).get_data(as_text=True)
+    assert ">Too short</textarea>" in refused
+    assert ">Too short</textarea>" not in client.get("/review").get_data(as_text=True)
 
 
 def test_reject_needs_a_reason_that_the_nominator_will_see(database: Database) -> None:

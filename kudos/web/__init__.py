@@ -34,11 +34,10 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.extensions["kudos.db"] = database or Database(config.database_url)
     csrf.init_app(app)
 
-    from kudos.web import formats, i18n, rowurls
+    from kudos.web import formats, i18n
 
     i18n.init_app(app)
     formats.init_app(app)
-    rowurls.init_app(app)
 
     from kudos.web import (
         admin,
@@ -66,6 +65,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(privacy.bp)
     readonly.init_app(app)
     app.register_blueprint(review.bp)
+    review.init_app(app)
     app.register_blueprint(bulk.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)

@@ -12,7 +12,6 @@ shows message keys instead of text. An explicit `uselang` is kept on every link 
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable
@@ -213,29 +212,6 @@ def msg(key: str, *params: Any) -> Markup:
     return result
 
 
-def msg_format(key: str) -> Callable[..., Markup]:
-    """`msg(key, …)` for a loop over rows: the message is looked up and split once, each row only puts
-    its escaped parameters between the pieces. Same output as msg() for every row."""
-    language = current_language()
-    prepared = _prepared(language, key) if language != KEYS_LANGUAGE else None
-    if prepared is None or prepared.plain is not None or "{{" in prepared.escaped:
-        return functools.partial(msg, key)
-    split = _PARAM.split(prepared.escaped)  # text, number, text, number, …, text
-    before, after = prepared.isolate or ("", "")
-    texts = [before + split[0], *split[2::2]]
-    texts[-1] += after
-    numbers = [int(n) for n in split[1::2]]
-
-    def fill(*params: Any) -> Markup:
-        out = [texts[0]]
-        for number, text in zip(numbers, texts[1:], strict=True):
-            out.append(str(escape(params[number - 1])) if 0 < number <= len(params) else f"${number}")
-            out.append(text)
-        return Markup("".join(out))  # noqa: S704 - escaped message pieces and escaped parameters, as in _fill
-
-    return fill
-
-
 class LazyMessage:
     """A message looked up when it is shown, not when it is defined: form labels, choices and validator
     sentences are class attributes, created at import time, outside any request and its language."""
@@ -352,7 +328,6 @@ def init_app(app: Flask, directory: Path = MESSAGES_DIR) -> None:
         return {"lang": language, "dir": direction(language), "languages": languages}
 
     app.add_template_global(msg, "msg")
-    app.add_template_global(msg_format, "msg_format")
     app.add_template_global(nav_link, "nav_link")
     app.add_template_global(has_endpoint, "has_endpoint")
     app.add_template_filter(bdi, "bdi")

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from cachetools import LRUCache
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -15,13 +31,14 @@ from wtforms.validators import Length
 
 from kudos import campaigns, nominations, review
 from kudos.access import Action, may_review
+from kudos.awards import award_name
 from kudos.errors import DomainError, NotFound
 from kudos.models import Nomination
 from kudos.social.share import ShareLinks, share_links
 from kudos.web.auth import safe_next
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.guard import require
-from kudos.web.i18n import bdi, msg
+from kudos.web.i18n import bdi, current_language, msg
 
 bp = Blueprint("review", __name__)
 
@@ -46,8 +63,8 @@ class Typed:
     reason: str = ""
 
 
-# Rows nobody typed into share this one: attribute look-ups on it are cheap in the template's row loop.
 NOTHING_TYPED = Typed()
+ROW_CACHE = "kudos.review.rows"
 
 
 def _queue_page(status: int = 200, errors: dict[int, str] | None = None,
@@ -72,10 +89,53 @@ def _queue_page(status: int = 200, errors: dict[int, str] | None = None,
     if len(rows) == review.QUEUE_PAGE:
         following = url_for("review.queue", campaign=slug if chosen else None, wiki=wiki,
                             after=review.Cursor.of(rows[-1]).encode())
-    wiki_names = {w.id: w.name for w in config.wikis.values()}
-    return render_template("review.html", rows=rows, campaigns=mine, chosen=chosen, wiki=wiki, wiki_names=wiki_names,
-                           refusals=refusals, following=following, errors=errors or {}, typed=typed or {},
-                           nothing_typed=NOTHING_TYPED, here=here), status
+    rows_html = _rows_html(rows, refusals, errors or {}, typed or {}, here)
+    return render_template("review.html", rows=rows, rows_html=rows_html, campaigns=mine, chosen=chosen, wiki=wiki,
+                           following=following, here=here), status
+
+
+def _rows_html(rows: list[review.QueueItem], refusals: dict[int, str], errors: dict[int, str],
+               typed: dict[int, Typed], here: str) -> Markup:
+    """The queue's rows, each rendered once and then reused while nothing it shows changes.
+
+    An organizer comes back to the queue after every approval, and all rows but the approved one look as
+    before. A row is kept under everything it shows: its nomination (a frozen QueueItem: any change to the
+    nomination, its campaign's name included, is a new key), the refusal, the language and the address's
+    mount point and `uselang`; messages, award and wiki names only change with a restart. The form's
+    per-page fields (the CSRF token, the return address) are never kept: they fill a slot when the page is
+    put together. A row shown again with an error or typed text is rendered afresh.
+    """
+    config = current_config()
+    row = get_template_attribute("_review_row.html", "row")
+    cache, lock, slot = current_app.extensions[ROW_CACHE]
+    hidden = Markup('<input type="hidden" name="csrf_token" value="{}">\n      '
+                    '<input type="hidden" name="next" value="{}">').format(generate_csrf(), here)
+    shown_as = (current_language(), g.get("uselang"), request.script_root)
+
+    def render(n: review.QueueItem, kept: Typed, error: str | None, fields: Markup) -> str:
+        wiki_name = config.wikis[n.wiki].name if n.wiki in config.wikis else n.wiki
+        return str(row(n, award_name(config, n.wiki, n.award), wiki_name, refusals.get(n.id), kept, error, fields,
+                       url_for("review.approve", nomination_id=n.id), url_for("review.reject", nomination_id=n.id)))
+
+    parts: list[str] = []
+    for n in rows:
+        if n.id in errors or n.id in typed:
+            parts.append(render(n, typed.get(n.id, NOTHING_TYPED), errors.get(n.id), hidden))
+            continue
+        key = (n, refusals.get(n.id), shown_as)
+        with lock:
+            pieces = cache.get(key)
+        if pieces is None:
+            pieces = render(n, NOTHING_TYPED, None, Markup(slot)).split(slot)  # noqa: S704 - our own token
+            with lock:
+                cache[key] = pieces
+        parts.append(str(hidden).join(pieces))
+    return Markup("".join(parts))  # noqa: S704 - rows rendered by the autoescaping template, and escaped fields
+
+
+def init_app(app: Flask) -> None:
+    # A few thousand rows (a few MB) per worker; the slot is random so that no typed text can contain it.
+    app.extensions[ROW_CACHE] = (LRUCache(maxsize=4096), threading.Lock(), f"kudos-slot-{secrets.token_hex(16)}")
 
 
 @bp.get("/review")
