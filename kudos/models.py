@@ -204,11 +204,16 @@ class Delivery(Base):
         Index("ix_delivery_due", "status", "next_attempt_at"),
         # The wall and feeds read done wall deliveries newest first: this index serves them in order.
         Index("ix_delivery_channel_status_id", "channel", "status", "id"),
+        # …and a campaign's wall and feed the same, one campaign at a time (the index also serves the foreign key).
+        Index("ix_delivery_campaign_channel_status_id", "campaign_id", "channel", "status", "id"),
         TABLE_ARGS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     nomination_id: Mapped[int] = mapped_column(ForeignKey("nomination.id"))
+    # The nomination's campaign, copied (a nomination never changes campaign) so that a campaign's wall
+    # needs no join to find its rows in order.
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     channel: Mapped[str] = mapped_column(String(64))
     status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -224,6 +229,7 @@ class Delivery(Base):
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     nomination: Mapped[Nomination] = relationship(back_populates="deliveries")
+    campaign: Mapped[Campaign] = relationship()
 
 
 class AuditEvent(Base):

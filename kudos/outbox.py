@@ -48,7 +48,8 @@ def create_deliveries(session: Session, config: Config, nomination: Nomination,
             elif consent == Consent.unknown:
                 status = DeliveryStatus.awaiting_consent
         delivery = Delivery(
-            nomination=nomination, channel=channel, status=status, attempts=0, next_attempt_at=now,
+            nomination=nomination, campaign=nomination.campaign, channel=channel, status=status, attempts=0,
+            next_attempt_at=now,
             key=uuid.uuid4().hex, last_error=reason, created_at=now, updated_at=now,
         )
         session.add(delivery)

@@ -105,13 +105,21 @@ def recent(session: Session, config: Config, *, limit: int = 20, before: int | N
     if wiki:
         query = query.where(Nomination.wiki == wiki)
     if campaign:
-        query = query.where(Campaign.slug == campaign)
+        # The campaign's id as a constant, so the (campaign_id, channel, status, id) index gives its newest
+        # rows in order, however large or small the campaign.
+        query = query.where(Delivery.campaign_id == select(Campaign.id).where(Campaign.slug == campaign)
+                            .scalar_subquery())
     if recipient:
-        query = query.where(Nomination.recipient == canonical_username(recipient))
-    elif not campaign:
-        # Newest wall deliveries first, straight from the (channel, status, id) index. MariaDB would
-        # otherwise start from the small campaign table and sort every delivery: 0.6 s at 100,000 rows.
-        # A campaign or a person narrows the rows enough that its own plan is the better one.
+        name = canonical_username(recipient)
+        # Their wall deliveries found from their nominations first: SQLite would otherwise walk every wall
+        # delivery newest first looking for theirs (0.1 s at 100,000 rows) rather than sort the few it needs.
+        theirs = (select(Delivery.id).join(Nomination, Delivery.nomination_id == Nomination.id)
+                  .where(Nomination.recipient == name, Delivery.channel == WALL))
+        query = query.where(Nomination.recipient == name, Delivery.id.in_(theirs))
+    else:
+        # Newest wall deliveries first, straight from the delivery indexes. MariaDB would otherwise start
+        # from the small campaign table and sort every delivery: 0.6 s at 100,000 rows (0.24 s for one
+        # campaign holding a third of them). A person narrows the rows enough that its own plan is better.
         query = query.prefix_with("STRAIGHT_JOIN", dialect="mysql")
     return [_shoutout(config, row) for row in session.execute(query)]
 
