@@ -103,6 +103,11 @@ class Config:
         except KeyError:
             raise ConfigError(f"The wiki “{wiki_id}” is not configured; add it under “wikis”.") from None
 
+    def wiki_name(self, wiki_id: str) -> str:
+        """The wiki's name for people, or its id once it is no longer configured (old shout-outs stay)."""
+        wiki = self.wikis.get(wiki_id)
+        return wiki.name if wiki else wiki_id
+
     def section(self, name: str) -> dict[str, Any]:
         """A free-form section (bot, delivery, awards …) that a later part of the tool validates itself."""
         value = self.raw.get(name) or {}

@@ -84,10 +84,8 @@ def _shoutout(config: Config, row: Any) -> ShoutOut:
     (delivery_id, done_at, nomination_id, wiki, nominator, recipient, award, message, link, created_at, slug, name,
      consent) = row
     shared = consent == Consent.granted
-    wiki_config = config.wikis.get(wiki)
     return ShoutOut(
-        id=delivery_id, nomination_id=nomination_id, wiki=wiki,
-        wiki_name=wiki_config.name if wiki_config else wiki, campaign_slug=slug,
+        id=delivery_id, nomination_id=nomination_id, wiki=wiki, wiki_name=config.wiki_name(wiki), campaign_slug=slug,
         campaign_name=name, award=award, award_name=award_name(config, wiki, award),
         delivered_at=done_at or created_at,
         recipient=recipient if shared else None,

@@ -98,7 +98,7 @@ def shoutout_of(config: Config, delivery: Delivery) -> Shoutout:
     return Shoutout(
         delivery_id=delivery.id, key=delivery.key, channel=delivery.channel, nomination_id=nomination.id,
         recipient=nomination.recipient, nominator=nomination.nominator, award=award,
-        message=nomination.message, wiki=nomination.wiki, wiki_name=wiki.name if wiki else nomination.wiki,
+        message=nomination.message, wiki=nomination.wiki, wiki_name=config.wiki_name(nomination.wiki),
         campaign=nomination.campaign.name, language=language,
         permalink=permalink(config, nomination.id), created_at=delivery.created_at,
         interrupted=interrupted(delivery),

@@ -113,9 +113,9 @@ def _rows_html(rows: list[review.QueueItem], refusals: dict[int, str], errors: d
     shown_as = (current_language(), g.get("uselang"), request.script_root)
 
     def render(n: review.QueueItem, kept: Typed, error: str | None, fields: Markup) -> str:
-        wiki_name = config.wikis[n.wiki].name if n.wiki in config.wikis else n.wiki
-        return str(row(n, award_name(config, n.wiki, n.award), wiki_name, refusals.get(n.id), kept, error, fields,
-                       url_for("review.approve", nomination_id=n.id), url_for("review.reject", nomination_id=n.id)))
+        return str(row(n, award_name(config, n.wiki, n.award), config.wiki_name(n.wiki), refusals.get(n.id), kept,
+                       error, fields, url_for("review.approve", nomination_id=n.id),
+                       url_for("review.reject", nomination_id=n.id)))
 
     parts: list[str] = []
     for n in rows:
