@@ -185,25 +185,13 @@ class TalkPageChannel:
             self._read_pages(survey, sorted({talk_title(n) for n in survey.renamed.values()}))
 
     def _adopt_session(self, query: dict[str, Any]) -> None:
-        """Take the login and edit token from the survey's answer, so pywikibot need not ask for them again.
+        """Take the edit token from the survey's answer, so pywikibot need not ask for it again.
 
-        With a valid session cookie (pywikibot keeps it in PYWIKIBOT_DIR between runs) this saves its
-        userinfo and token requests; otherwise it logs in the usual way, and fetches its own token later.
+        `connect` has logged in already; the token is taken only when the answer says it belongs to
+        the bot's session and pywikibot holds none yet.
         """
-        from pywikibot.login import LoginStatus
-
         site = self.site
         info = query.get("userinfo") or {}
-        if not site.logged_in():
-            if info.get("id") and info.get("name") == site.username():
-                site._userinfo = info
-                site._loginstatus = LoginStatus.AS_USER
-            else:
-                site.login()
-                if not site.logged_in():
-                    raise RuntimeError(f"Cannot log in to {self.wiki.id} as {site.username()}; "
-                                       "check bot.username and the bot password.")
-                return  # the token in this answer belongs to the anonymous session
         token = (query.get("tokens") or {}).get("csrftoken")
         wallet = site.tokens
         if token and token != ANONYMOUS_TOKEN and not wallet._tokens and info.get("name") == site.user():
