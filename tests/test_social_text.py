@@ -159,7 +159,7 @@ def visible(text: str) -> str:
     return " ".join("".join(c for c in spaced if unicodedata.category(c) != "Cc").split())
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(message=people_text, recipient=people_text, campaign=people_text, tags=configured_tags,
        language=st.sampled_from(["en", "or"]), network=st.sampled_from(sorted(NETWORKS)))
 @example(message="Great #hashtag work, see https://evil.example and example.com @everyone", recipient="Ravi",
@@ -203,7 +203,7 @@ long_text = st.lists(st.one_of(st.sampled_from(TRAPS + [ODIA[:20], "👩🏽‍�
                                st.text(max_size=20)), min_size=20, max_size=120).map("".join)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(message=long_text, tags=configured_tags, language=st.sampled_from(["en", "or"]),
        url=st.sampled_from([PERMALINK, "https://kudos.toolforge.org/shoutouts/1", "https://kudos.test/x/shoutouts/7"]))
 def test_composed_text_is_within_each_networks_limit_by_its_own_rule(
