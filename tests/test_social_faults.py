@@ -15,6 +15,7 @@ from kudos.errors import ConfigError
 from kudos.social import build_channel, send_all
 from kudos.social import mastodon as mastodon_module
 from kudos.social.bluesky import record_key
+from kudos.social.text import SAFETY_MARGIN
 from tests.servers.chat_stubs import ChatStubs
 from tests.servers.mastodon_faults import MastodonFaults
 from tests.social_support import approve, by_channel, social_config, social_deliveries, sqlite_database
@@ -104,7 +105,7 @@ def test_mastodon_reads_and_caches_the_instance_limit(mastodon_faults: MastodonF
     try:
         config = social_config(stub_channels(mastodon_faults, chat_stubs))
         channel = build_channel(config, "mastodon")
-        assert channel.limits().max_length == 200
+        assert channel.limits().max_length == 200 - SAFETY_MARGIN
         results, _ = send(database, config, ["mastodon"])
         assert isinstance(results["mastodon"], Posted)
         [status] = mastodon_faults.statuses

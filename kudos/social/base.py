@@ -199,9 +199,9 @@ def check_status(response: requests.Response, what: str, retry_after: float | No
     raise Permanent(f"{what} refused the post ({status}): {detail}")
 
 
-def compose(channel: Channel, shoutout: Shoutout) -> Rendered:
-    """The shout-out's text for this channel: its template, its hashtags, cut to its limit."""
-    limits = channel.limits()
+def compose(channel: Channel, shoutout: Shoutout, limits: Limits | None = None) -> Rendered:
+    """The shout-out's text for this channel: its template, its hashtags, cut to its limit (or `limits`)."""
+    limits = limits or channel.limits()
     fields = {
         "recipient": shoutout.recipient, "nominator": shoutout.nominator, "award": shoutout.award,
         "message": shoutout.message, "wiki": shoutout.wiki_name, "campaign": shoutout.campaign,
