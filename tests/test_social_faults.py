@@ -157,6 +157,21 @@ def test_channel_settings_are_checked_with_a_sentence_naming_the_key(settings: d
         build_channel(config, "chan")
 
 
+@pytest.mark.parametrize("tag", ["ଓଡ଼ିଆ", "ଉଇକିପିଡ଼ିଆ_୨୦୨୬", "हिन्दी", "Wikipedia", "edit_a_thon"])
+def test_hashtags_in_any_script_are_accepted(tag: str) -> None:
+    config = make_config(channels={"chan": {"type": "slack", "webhook_url": "https://hooks.slack.com/x",
+                                            "hashtags": [tag]}})
+    assert build_channel(config, "chan").hashtags == (tag,)
+
+
+@pytest.mark.parametrize("tag", ["no spaces!", "2026", "a-b", "#", "a\u200bb"])
+def test_hashtags_that_would_not_be_one_tag_are_refused(tag: str) -> None:
+    config = make_config(channels={"chan": {"type": "slack", "webhook_url": "https://hooks.slack.com/x",
+                                            "hashtags": [tag]}})
+    with pytest.raises(ConfigError, match="hashtags"):
+        build_channel(config, "chan")
+
+
 def test_secrets_come_from_tool_variables_even_for_hyphenated_names(tmp_path: Path) -> None:
     from kudos.config import load_config
 
