@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import yaml
 
+from kudos import secret_key as secret_key_rules
 from kudos.errors import ConfigError
 from kudos.names import canonical_username
 
@@ -216,13 +217,10 @@ def _validate(data: dict[str, Any]) -> Config:
         raise ConfigError("The configuration key “dev_login” must be false in production: the demo login "
                           "lets anyone sign in as anyone.")
     secret_key = _string(data, "secret_key", "")
-    if not secret_key:
-        if production:
-            raise ConfigError("The configuration key “secret_key” is missing; production needs a long random "
-                              "secret (set TOOL_SECRET_KEY).")
+    if production:
+        secret_key_rules.check(secret_key, PROJECT_ROOT)
+    elif not secret_key:
         secret_key = _development_secret()
-    elif production and len(secret_key) < 16:
-        raise ConfigError("The configuration key “secret_key” is too short; use at least 16 random characters.")
 
     wikis = _wikis(data.get("wikis"), production)
     channels = _channels(data.get("channels"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shlex
 import signal
 import subprocess
@@ -29,6 +30,7 @@ from tests.support import make_config, need
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLFORGE = ROOT / "toolforge"
+SECRET_KEY = secrets.token_hex(32)  # made per run: production refuses any key that is written in the repository
 
 
 def procfile() -> dict[str, str]:
@@ -155,7 +157,7 @@ def _environment(venv: Path, database_url: str, port: int | None = None) -> dict
         "PATH": f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
         "KUDOS_CONFIG": "/dev/null",  # only the environment, as on Toolforge
         "TOOL_ENVIRONMENT": "production",
-        "TOOL_SECRET_KEY": "deployment-test-secret-0123456789",
+        "TOOL_SECRET_KEY": SECRET_KEY,
         "TOOL_DATABASE_URL": database_url,
         "TOOL_WIKIS": '{orwiki: {api_url: "https://or.wikipedia.org/w/api.php", language: or, name: Odia}}',
         "TOOL_ADMINS": "[Ada]",
