@@ -1,8 +1,10 @@
 """gunicorn settings for the web tool (`web:` in the Procfile).
 
-Toolforge's Build Service passes the port to listen on in $PORT and routes traffic from its proxy,
-whose address is not fixed (hence --forwarded-allow-ips='*' in the Procfile). The health check asks
-for /healthz every few seconds; those requests are left out of the access log so it stays readable.
+Toolforge's Build Service passes the port to listen on in $PORT and routes traffic from its proxy. No
+X-Forwarded-* header is trusted (gunicorn's default): in production every absolute URL comes from
+`tool_url` (kudos.web.transport), so nothing depends on what a proxy, or a client, claims. The health
+check asks for /healthz every few seconds; those requests are left out of the access log so it stays
+readable.
 """
 
 from __future__ import annotations

@@ -58,7 +58,9 @@ def test_procfile_has_the_processes_toolforge_runs() -> None:
     entries = procfile()
     assert {"web", "delivery", "migrate", "prune"} <= set(entries)
     web = shlex.split(entries["web"])
-    assert web[0] == "gunicorn" and "app:app" in web and "--forwarded-allow-ips=*" in web
+    assert web[0] == "gunicorn" and "app:app" in web
+    # Absolute URLs come from tool_url, so no client's X-Forwarded-* header needs to be trusted.
+    assert not any(word.startswith("--forwarded-allow-ips") for word in web)
 
 
 def test_service_template() -> None:
@@ -224,6 +226,17 @@ def test_web_command_serves_healthz_from_runtime_requirements(gunicorn: tuple[st
     assert any('"GET /?from=deployment-test HTTP/1.1" 200' in line for line in lines), lines
     assert not any("198.51.100.7" in line or "127.0.0.1 " in line for line in lines), "no client addresses"
     assert not any("/healthz" in line for line in lines), "health checks must stay out of the access log"
+
+
+def test_web_command_names_only_the_tool_url_and_asks_for_https(gunicorn: tuple[str, Path]) -> None:
+    base, _log = gunicorn
+    hostile = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+    feed = requests.get(f"{base}/feed.atom", headers=hostile, timeout=10)
+    assert feed.status_code == 200
+    assert "evil.example" not in feed.text and 'href="https://kudos.toolforge.org/feed.atom"' in feed.text
+    api = requests.get(f"{base}/api/v1/shoutouts", headers=hostile, timeout=10)
+    assert "evil.example" not in api.text
+    assert feed.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
 def test_delivery_once_and_prune_run_against_the_database(runtime_venv: Path, deployed_database: str) -> None:
