@@ -246,3 +246,35 @@ def test_delivery_once_and_prune_run_against_the_database(runtime_venv: Path, de
     prune = _run("prune", env)
     assert prune.returncode == 0, prune.stderr[-2000:]
     assert "audit rows" in prune.stdout
+
+
+# --- a refused configuration stops the process at once ---
+
+REFUSED = "Kudos cannot start: The configuration key “secret_key”"
+
+
+def _stops_at_once(entry: str, env: dict[str, str], *extra: str) -> tuple[int, float, str]:
+    """Run a Procfile entry as the platform does; return its exit code, its run time and its last line."""
+    command = procfile()[entry] + "".join(f" {shlex.quote(arg)}" for arg in extra)
+    started = time.monotonic()
+    process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+        pytest.fail(f"{entry} still running after 30 s with a refused configuration:\n{output[-2000:]}")
+    lines = [line for line in output.splitlines() if line.strip()]
+    return process.returncode, time.monotonic() - started, lines[-1] if lines else ""
+
+
+@pytest.mark.parametrize("entry", ["web", "delivery"])
+def test_a_refused_configuration_stops_the_process_within_seconds(runtime_venv: Path, tmp_path: Path,
+                                                                  entry: str) -> None:
+    env = _environment(runtime_venv, f"sqlite:///{tmp_path / 'kudos.sqlite'}", free_port())
+    env["TOOL_SECRET_KEY"] = "change-me-to-a-long-random-string"
+    code, seconds, last = _stops_at_once(entry, env)
+    assert code != 0
+    assert seconds < 15, f"{entry} took {seconds:.1f} s to stop"
+    assert last.startswith(REFUSED) and "openssl rand -hex 32" in last, last
