@@ -6,7 +6,9 @@ uses fewer than 8 different characters (32 characters of `openssl rand -hex 16` 
 about once in a million), or appears anywhere in the project's published files — the example
 configuration's placeholder, a test's key, a document's sample — compared without regard to case. The
 published files are those the project's .gitignore does not exclude, so a config.yaml beside the code,
-where the real key belongs, is not one of them. They are read once per process (about 2 MB, milliseconds).
+where the real key belongs, is not one of them; installed packages (a virtualenv, site-packages,
+node_modules) are not the project's either. The files are read once per process (about 2 MB, a few
+milliseconds).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ MIN_LENGTH = 32
 MIN_DIFFERENT = 8
 ADVICE = "make one with `openssl rand -hex 32` and set it as TOOL_SECRET_KEY"
 LARGEST_FILE = 4 * 1024 * 1024
+INSTALLED = ("site-packages", "node_modules")
 
 
 def refusal(reason: str) -> ConfigError:
@@ -80,7 +83,11 @@ def _published_files(root: Path) -> tuple[tuple[Path, bytes], ...]:
 
     found = []
     for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if not ignored(d, directories + anything))
+        if "pyvenv.cfg" in names:  # a virtualenv, whatever its name
+            subdirectories[:] = []
+            continue
+        subdirectories[:] = sorted(d for d in subdirectories
+                                   if d not in INSTALLED and not ignored(d, directories + anything))
         for name in sorted(names):
             path = Path(directory) / name
             if ignored(name, anything):

@@ -18,8 +18,9 @@ from kudos.errors import ConfigError
 from tests.support import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
-# A run of 32 or more characters without whitespace or quotes: every string that could be pasted as a key.
-KEY_LIKE = re.compile(r"""[^\s'"`]{32,}""")
+# A run of 32 or more characters of the kinds keys are made of (hex, base64, URL-safe tokens, punctuated
+# passwords): every string in the repository that could be pasted as a key.
+KEY_LIKE = re.compile(r"[A-Za-z0-9!#$%&*+,./:;<=>?@^_|~-]{32,}")
 
 
 def _production(secret_key: object) -> object:
@@ -78,7 +79,7 @@ def test_every_key_like_string_in_the_repository_is_refused() -> None:
     accepted = []
     for candidate, path in candidates.items():
         try:
-            _production(candidate)
+            secret_key.check(candidate, ROOT)  # what production's configuration calls
         except ConfigError:
             continue
         accepted.append(f"{path.relative_to(ROOT)}: {candidate}")
@@ -99,11 +100,16 @@ def _project(root: Path, key: str, notes: str) -> Path:
     (root / "instance" / "saved").write_text(key)
     (root / "docs").mkdir()
     (root / "docs" / "setup.md").write_text(notes)
+    for installed in ("env/lib/site.py", "lib/site-packages/pkg/keys.py", "web/node_modules/pkg/keys.js"):
+        (root / installed).parent.mkdir(parents=True)
+        (root / installed).write_text(key)
+    (root / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     return root
 
 
 def test_published_files_are_those_git_would_publish(tmp_path: Path) -> None:
-    """A config.yaml beside the code holds the real key; the .gitignore keeps it, and only it, unpublished."""
+    """A config.yaml beside the code holds the real key: the .gitignore keeps it unpublished, and installed
+    packages are not the project's; any other file is published."""
     key = secrets.token_hex(32)
     secret_key.check(key, _project(tmp_path / "private", key, "Make the key with openssl.\n"))
     with pytest.raises(ConfigError, match=r"written in docs/setup\.md"):
