@@ -89,6 +89,9 @@ def test_a_copied_cookie_is_dead_after_logout_in_every_worker(database: Database
     assert _who(_device(worker_b, copy)) is None
     assert _who(_device(_app(database), copy)) is None  # nor after a restart
     assert _rows(database, "Alice") == 0
+    stale = _device(worker_a, copy)
+    stale.get("/")
+    assert stale.get_cookie(COOKIE) is None  # the dead cookie is dropped, so it is not looked up again
 
 
 def test_a_session_survives_a_restart(database: Database) -> None:

@@ -34,6 +34,7 @@ class StoredSession(SecureCookieSession):
         self.stored_username = username
         self.expires_at = expires_at
         self.renew = False
+        self.stale_cookie = False  # the browser sent the id of a session that has ended
 
     def start_over(self) -> None:
         """Forget everything, and have the next response carry a new id (the old one ends)."""
@@ -67,8 +68,10 @@ class DatabaseSessionInterface(SessionInterface):
             return StoredSession()
         with self.database.engine.connect() as connection:
             found = sessions.load(connection, session_id, clock.utcnow())
-        if found is None:  # ended or expired: the browser is anonymous now
-            return StoredSession()
+        if found is None:  # ended or expired: the browser is anonymous now, and may drop the cookie
+            anonymous = StoredSession()
+            anonymous.stale_cookie = True
+            return anonymous
         data, expires_at = found
         stored = StoredSession(self.serializer.loads(data), session_id, expires_at=expires_at)
         stored.stored_username = _username(stored)
@@ -80,6 +83,8 @@ class DatabaseSessionInterface(SessionInterface):
         username = _username(session)
         renew = session.renew or username != session.stored_username
         if not (session.modified or renew):
+            if session.stale_cookie:
+                self._forget_cookie(app, response, had_one=True)
             return
         now = clock.utcnow()
         with self.database.transaction() as db:
