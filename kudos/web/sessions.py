@@ -65,10 +65,12 @@ class DatabaseSessionInterface(SessionInterface):
         try:
             session_id = self._signer(app).unsign(cookie).decode("ascii")
         except (BadSignature, UnicodeDecodeError):
-            return StoredSession()
-        with self.database.engine.connect() as connection:
-            found = sessions.load(connection, session_id, clock.utcnow())
-        if found is None:  # ended or expired: the browser is anonymous now, and may drop the cookie
+            session_id = None
+        found = None
+        if session_id is not None:
+            with self.database.engine.connect() as connection:
+                found = sessions.load(connection, session_id, clock.utcnow())
+        if found is None:  # forged, ended or expired: the browser is anonymous now, and may drop the cookie
             anonymous = StoredSession()
             anonymous.stale_cookie = True
             return anonymous
@@ -86,13 +88,16 @@ class DatabaseSessionInterface(SessionInterface):
             if session.stale_cookie:
                 self._forget_cookie(app, response, had_one=True)
             return
+        if not session:
+            if session.session_id:
+                with self.database.transaction() as db:
+                    sessions.end(db, session.session_id)
+            self._forget_cookie(app, response, had_one=bool(session.session_id) or session.stale_cookie)
+            return
         now = clock.utcnow()
         with self.database.transaction() as db:
-            if session.session_id and (renew or not session):
+            if session.session_id and renew:
                 sessions.end(db, session.session_id)
-            if not session:
-                self._forget_cookie(app, response, had_one=session.session_id is not None)
-                return
             if not renew and session.session_id:
                 if sessions.replace_data(db, session.session_id, self.serializer.dumps(dict(session)), now):
                     return
