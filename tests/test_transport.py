@@ -43,7 +43,8 @@ def seeded(database: Database) -> Iterator[tuple[Flask, dict[str, object]]]:
         shown = session.scalar(select(Nomination).where(Nomination.recipient == "Subhashish"))
         assert shown is not None
         values: dict[str, object] = {
-            "slug": "workshop-demo", "nomination_id": shown.id, "wiki": "orwiki", "username": "Subhashish",
+            "slug": "workshop-demo", "nomination_id": shown.id, "delivery_id": shown.deliveries[0].id,
+            "wiki": "orwiki", "username": "Subhashish",
             "token": consent_links.token_for(config, shown.id, "Subhashish"), "filename": "kudos.css",
         }
     yield web_app(database, config), values
@@ -82,6 +83,20 @@ def test_no_address_follows_the_request_host(seeded: tuple[Flask, dict[str, obje
     for client in (anonymous, admin):
         for path in _addresses(app, values):
             _assert_speaks_as_the_tool(path, client.get(path, headers=HOSTILE))
+
+
+@SQLITE_ONLY
+def test_no_redirect_follows_the_request_host(seeded: tuple[Flask, dict[str, object]]) -> None:
+    """Every form's answer, as an admin, with the forms left empty: the redirects name no other host."""
+    app, values = seeded
+    admin = sign_in_as(app.test_client(), "Ada")
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())]
+    for rule in sorted(posts, key=lambda rule: rule.endpoint.startswith("auth.")):  # signing out comes last
+        with app.test_request_context():
+            from flask import url_for
+
+            path = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+        _assert_speaks_as_the_tool(path, admin.post(path, headers=HOSTILE))
 
 
 @SQLITE_ONLY
