@@ -316,3 +316,20 @@ class RetentionSnapshot(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime)
     cells: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class WebSession(Base):
+    """A browser's session, kept on the server so that signing out, erasure or an expiry ends it for good.
+
+    The browser holds only a random id (signed, in the `kudos_session` cookie); the row is found by the
+    id's SHA-256, so a copy of the table cannot be replayed as cookies.
+    """
+
+    __tablename__ = "web_session"
+    __table_args__ = TABLE_ARGS
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(NAME), index=True)  # None before sign-in
+    data: Mapped[str] = mapped_column(Text)  # the session's keys, as Flask's tagged JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

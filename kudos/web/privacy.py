@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
-from kudos import maintenance, privacy
+from kudos import maintenance, privacy, sessions
 from kudos.access import Action
 from kudos.web.context import current_config, current_database, db_session, sign_out
 from kudos.web.guard import require
@@ -58,5 +58,6 @@ def delete() -> Any:
                                published=privacy.published(db_session(), actor.username)), 400
     with current_database().transaction() as session:
         erasure = privacy.erase(session, current_config(), actor.username)
+        sessions.end_all(session, actor.username)  # every device is signed out, not only this one
     sign_out()
     return render_template("privacy_deleted.html", erasure=erasure)
