@@ -164,6 +164,11 @@ class WikiAccount(Base):
     person: Mapped[Person] = relationship(back_populates="accounts")
 
 
+# A nomination approved on submission because the campaign trusts its nominator has "trusted:<nominator>"
+# as its reviewer (kudos.nominations.auto_approve).
+TRUSTED_PREFIX = "trusted:"
+
+
 class Nomination(Base):
     __tablename__ = "nomination"
     __table_args__ = (
@@ -246,10 +251,28 @@ class AuditEvent(Base):
     object_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[str] = mapped_column(Text, default="{}")
 
+    subjects: Mapped[list[AuditSubject]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
     @property
     def data(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.details or "{}")
         return loaded
+
+
+class AuditSubject(Base):
+    """Who an audit event is about, and in what role (kudos.audit): one row per person and role.
+
+    `role` is `actor`, `person` (the event's object is their Person row), `nominator`, `recipient` or
+    `reviewer` (of the nomination the event is about), or `details.<key>` (that detail identifies them).
+    Found by exact canonical name through its index, so a person's rows never depend on text search.
+    """
+
+    __tablename__ = "audit_subject"
+    __table_args__ = (Index("ix_audit_subject_name", "name"), TABLE_ARGS)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 @event.listens_for(Session, "before_flush")

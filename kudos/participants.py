@@ -214,7 +214,7 @@ def set_hidden(session: Session, campaign: Campaign, username: str, hidden: bool
         raise DomainError(f"{canonical_username(username)} is not a participant of “{campaign.name}”.")
     participant.hidden = hidden
     audit.record(session, actor, "campaign.participant.hide" if hidden else "campaign.participant.show",
-                 campaign, username=participant.username)
+                 campaign, username=audit.name(participant.username))
 
 
 def listed(session: Session, campaign: Campaign, include_hidden: bool = False) -> list[Participant]:

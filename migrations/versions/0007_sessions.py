@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0007_sessions'
-down_revision = '0005_delivery_campaign'
+down_revision = '0006_privacy'
 branch_labels = None
 depends_on = None
 
