@@ -36,9 +36,10 @@ check: $(VENV)/.dev
 	$(BIN)/mypy
 
 ## Run every benchmark under bench/; each ends with a `RESULT <name> key=value …` line.
+## `make bench QUICK=1`: the same steps at small sizes, in seconds (CI runs this after the tests).
 bench: $(VENV)/.dev
 	scripts/install-test-deps.sh
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	PYTHON=$(BIN)/python scripts/run-benchmarks $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) .cache test-output
