@@ -31,10 +31,14 @@ SOCIAL_TYPES = ("mastodon", "bluesky", "telegram", "matrix", "discord", "slack",
 _WIKI_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
-# A development instance with nothing configured still has two wikis to nominate on.
+# A development instance with nothing configured still has two wikis to nominate on: the demo's local
+# MediaWikis (`make run` serves them, see kudos.demo), never a production wiki.
+DEMO_WIKI_PORT = 8801
 DEMO_WIKIS: dict[str, dict[str, str]] = {
-    "enwiki": {"api_url": "https://en.wikipedia.org/w/api.php", "language": "en", "name": "English Wikipedia"},
-    "orwiki": {"api_url": "https://or.wikipedia.org/w/api.php", "language": "or", "name": "Odia Wikipedia"},
+    "enwiki": {"api_url": f"http://127.0.0.1:{DEMO_WIKI_PORT}/api.php", "language": "en",
+               "name": "English Wikipedia (local demo)"},
+    "orwiki": {"api_url": f"http://127.0.0.1:{DEMO_WIKI_PORT + 1}/api.php", "language": "or",
+               "name": "Odia Wikipedia (local demo)"},
 }
 
 
@@ -86,6 +90,9 @@ class Config:
     contact: str
     read_only_reason: str
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Development only: why the demo's local wikis are not running. Users are then checked against the
+    # demo's people (kudos.demo.directory) and nothing is delivered.
+    wikis_offline: str = ""
     campaigns: tuple[CampaignSpec, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -195,7 +202,7 @@ def _validate(data: dict[str, Any]) -> Config:
     known = {
         "environment", "database_url", "secret_key", "dev_login", "admins", "wikis", "oauth", "tool_url",
         "contact", "read_only_reason", "channels", "campaigns", "bot", "delivery", "awards", "ratelimit",
-        "consent", "retention_days", "redis_url", "insight",
+        "consent", "retention_days", "redis_url", "insight", "wikis_offline",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -225,6 +232,10 @@ def _validate(data: dict[str, Any]) -> Config:
         raise ConfigError("The configuration key “secret_key” is too short; use at least 16 random characters.")
 
     wikis = _wikis(data.get("wikis"), production)
+    wikis_offline = _string(data, "wikis_offline", "")
+    if production and wikis_offline:
+        raise ConfigError("The configuration key “wikis_offline” is for the demo only; production talks to its "
+                          "wikis.")
     channels = _channels(data.get("channels"))
     campaigns = _campaigns(data.get("campaigns"), wikis, channels)
     admins = data.get("admins") or []
@@ -246,6 +257,7 @@ def _validate(data: dict[str, Any]) -> Config:
         read_only_reason=_string(data, "read_only_reason", ""),
         channels=channels,
         campaigns=campaigns,
+        wikis_offline=wikis_offline,
         raw=data,
     )
 

@@ -14,6 +14,7 @@ from .wiki import (
     BotCredentials,
     ImportedRevision,
     LocalWiki,
+    die_with_parent,
     free_port,
     mw_timestamp,
     pywikibot_env,
@@ -21,5 +22,5 @@ from .wiki import (
 
 __all__ = [
     "ADMIN", "ADMIN_PASSWORD", "BOT_GRANTS", "FIXTURE_MARKER", "MAINTENANCE", "MEDIAWIKI_DIR", "BotCredentials",
-    "ImportedRevision", "LocalWiki", "free_port", "mw_timestamp", "pywikibot_env",
+    "ImportedRevision", "LocalWiki", "die_with_parent", "free_port", "mw_timestamp", "pywikibot_env",
 ]

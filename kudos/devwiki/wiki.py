@@ -44,6 +44,9 @@ BOT_GRANTS = ("basic", "highvolume", "editpage", "createeditmovepage")
 # Reads made by LocalWiki.api() carry this tag (in `requestid`, which the API accepts and echoes)
 # so that request_count() can leave them out.
 FIXTURE_MARKER = "requestid=kudosfixture"
+# One line, because eval.php reads its input line by line.
+_CREATE_ACCOUNTS = ("foreach (file({path}, FILE_IGNORE_NEW_LINES) as $n) {{ $u = User::newFromName($n); "
+                    "if ($u && !$u->isRegistered()) {{ $u->addToDatabase(); }} }} echo 'created';")
 # One php -S log line per request, e.g. "[1234] [date] 127.0.0.1:5555 [200]: POST /api.php".
 LOG_LINE = re.compile(r"\[(\d{3})\]: [A-Z]+ (\S+)")
 
@@ -216,7 +219,7 @@ class LocalWiki:
                 ["php", "-d", "opcache.revalidate_freq=0",
                  "-S", f"127.0.0.1:{self.port}", "-t", str(MEDIAWIKI_DIR)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, cwd=self.folder, start_new_session=True, preexec_fn=_die_with_parent,
+                env=env, cwd=self.folder, start_new_session=True, preexec_fn=die_with_parent,
             )  # fmt: skip
         atexit.register(self.stop)  # scripts that crash must not leave the server behind
         deadline = time.monotonic() + 30
@@ -289,11 +292,15 @@ class LocalWiki:
         return password
 
     def create_bot_password(
-        self, user: str, appid: str = "kudos", grants: Iterable[str] = BOT_GRANTS
+        self, user: str, appid: str = "kudos", grants: Iterable[str] = BOT_GRANTS, password: str | None = None
     ) -> tuple[str, str]:
-        """Make a BotPassword for `user`; returns (login name 'User@appid', generated password)."""
-        # Let MediaWiki generate the password: a BotPassword must match [0-9a-w]{32,}.
-        out = self.maintenance("createBotPassword.php", "--appid", appid, "--grants", ",".join(grants), user)
+        """Make a BotPassword for `user`; returns (login name 'User@appid', password).
+
+        Without `password` MediaWiki generates one (a BotPassword must match [0-9a-w]{32,}); give the one
+        another wiki generated to have the same password on both, as a central login would.
+        """
+        out = self.maintenance("createBotPassword.php", "--appid", appid, "--grants", ",".join(grants), user,
+                               *([password] if password else []))
         found = re.search(r"username:'([^']+)' and password:'([^']+)'", out)
         if not found:
             raise RuntimeError(f"unexpected createBotPassword.php output: {out}")
@@ -304,6 +311,15 @@ class LocalWiki:
         self.create_user(user, bot=True)
         login, password = self.create_bot_password(user, appid)
         return BotCredentials(user, login, password)
+
+    def create_accounts(self, names: Iterable[str]) -> None:
+        """Register every name at once (accounts without passwords, enough to edit and be thanked): one PHP
+        process instead of one createAndPromote.php run (0.2 s) per name."""
+        path = self.folder / "accounts-to-create.txt"
+        path.write_text("\n".join(names) + "\n", encoding="utf-8")
+        out = self.maintenance("eval.php", stdin=_CREATE_ACCOUNTS.format(path=_php_string(str(path))) + "\n")
+        if "created" not in out:
+            raise RuntimeError(f"creating accounts failed: {out}")
 
     def edit(self, title: str, text: str, summary: str = "", user: str = ADMIN, bot: bool = False) -> int:
         """Save `text` as the new content of `title`; returns the page's latest revision id."""
@@ -449,8 +465,9 @@ def pywikibot_env(pywikibot_dir: Path) -> dict[str, str]:
     return env
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: have Linux end the server if the Python process dies (even by SIGKILL)."""
+def die_with_parent() -> None:
+    """In a child before exec (`preexec_fn`): Linux ends it when the Python process that started it dies, even
+    by SIGKILL. Start such children from the main thread: the signal follows the thread that forked."""
     pr_set_pdeathsig = 1
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
