@@ -340,11 +340,13 @@ def test_delivery_page_says_what_happened_in_words_people_use(database: Database
         retrying.attempts, retrying.last_error = 1, "The wiki is read-only: maintenance."
     page = sign_in_as(web_app(database, config).test_client(), "Olga Organizer").get(
         f"/campaigns/{campaign.slug}/deliveries").get_data(as_text=True)
-    assert "Posted on <bdi>User talk:Hari</bdi> — <a href=\"https://or.example/w/index.php?title=User_talk:Hari&amp;diff=77\">see the edit</a>" in page
+    assert ("Posted on <bdi>User talk:Hari</bdi> — <a href=\"https://or.example/w/index.php?title=User_talk:Hari"
+            "&amp;diff=77\">see the edit</a>") in page
     assert "Waiting for <bdi>Ananya</bdi>&#39;s answer about sharing" in page
     assert "Not shared: the recipient said no to sharing." in page
     assert 'Not yet: <span dir="auto">The wiki is read-only: maintenance.</span> Kudos will try again.' in page
-    assert page.count("Waiting to be delivered") == 1 and page.count("Shown on the wall once the barnstar is posted") == 2
+    assert page.count("Waiting to be delivered") == 1
+    assert page.count("Shown on the wall once the barnstar is posted") == 2
     assert "Shown on the wall" in page and ">Talk page<" in page and "<bdi>telegram</bdi>" in page
     shown = re.sub(r"<[^>]+>", " ", page)  # the raw values stay out of what people read
     assert not re.search(r"\b(awaiting_consent|talkpage|pending|skipped)\b", shown)
