@@ -45,10 +45,13 @@ def test_the_finished_workshop_has_a_report_with_a_comparison_a_chart_and_a_foll
         for horizon in report.HORIZONS:  # the thanked kept editing more often: what the report is there to show
             assert shares[(report.RECOGNISED, horizon)] > shares[(report.NOT_RECOGNISED, horizon)]
         assert {f.username for f in report.follow_up(session, workshop)} == set(cast.NOT_RECOGNISED)
-    page = sign_in_as(web_app(database, config).test_client(), cast.ORGANIZER).get(
-        f"/campaigns/{WORKSHOP}/report").get_data(as_text=True)
+    client = sign_in_as(web_app(database, config).test_client(), cast.ORGANIZER)
+    page = client.get(f"/campaigns/{WORKSHOP}/report").get_data(as_text=True)
     assert "<svg" in page and "percentage points more of the recognised participants" in page
     assert "No participants are listed" not in page
+    deliveries = client.get(f"/campaigns/{WORKSHOP}/deliveries").get_data(as_text=True)
+    assert "Posted on <bdi>User talk:Subhashish</bdi>" in deliveries
+    assert "Not posted: the recipient is blocked on the wiki." in deliveries
 
 
 def test_the_odia_photo_walk_holds_barnstars_for_the_job_and_one_waiting_for_consent(database: Database) -> None:

@@ -91,9 +91,18 @@ def _workshop(session: Session, config: Config, wiki: str, now: datetime) -> str
         nominations.approve(session, config, nomination, cast.ORGANIZERS[index % 2], now=reviewed)
         for delivery in nomination.deliveries:  # delivered back then: the barnstars are history now
             delivery.status, delivery.done_at = DeliveryStatus.done, reviewed + timedelta(minutes=3 + index)
+    # One barnstar the job did not post back then, with its reason (what the job writes for a blocked user).
+    blocked = nominations.nominate(session, config, campaign=event, nominator=cast.NOMINATOR, recipient=cast.BLOCKED,
+                                   award="barnstar", message="Cleaned up the workshop's sandbox pages.",
+                                   now=starts + timedelta(hours=30))
+    nominations.approve(session, config, blocked, cast.ORGANIZER, now=starts + timedelta(hours=31))
+    reason = f"The user {cast.BLOCKED} is blocked."
+    for delivery in blocked.deliveries:
+        delivery.status = DeliveryStatus.skipped
+        delivery.last_error = reason if delivery.channel == "talkpage" else f"The barnstar was not posted: {reason}"
     _contributions(session, wiki, starts, ends.date(), now)
     return (f"workshop {WORKSHOP} (ended {WORKSHOP_ENDED_DAYS_AGO} days ago): {len(cast.PARTICIPANTS)} participants, "
-            f"{len(THANKS)} thanked, their contributions since")
+            f"{len(THANKS)} thanked, their contributions since, one barnstar not posted")
 
 
 def _contributions(session: Session, wiki: str, starts: datetime, end_day: date, now: datetime) -> None:
