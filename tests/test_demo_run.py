@@ -136,6 +136,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 @pytest.fixture
+def offline_demo(tmp_path: Path) -> Iterator[Demo]:
+    """The demo where MediaWiki cannot run (--no-wiki stands in for a machine without root or apt-get)."""
+    port = free_ports(3)
+    instance = tmp_path / "instance"
+    command = [sys.executable, "-m", "kudos.demo", "run", "--port", str(port), "--wiki-port", str(port + 1),
+               "--instance", str(instance), "--no-wiki"]
+    running = Demo(command, instance, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}")
+    try:
+        yield running
+    finally:
+        running.kill()
+
+
+@pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
     context = new_context(chromium)
     try:
@@ -214,3 +228,16 @@ def test_make_run_shows_the_whole_journey_offline_and_one_ctrl_c_stops_it(
     status, _ = demo.interrupt()
     assert status == 0
     assert not problems, problems
+
+
+def test_without_mediawiki_the_demo_says_why_and_runs_without_deliveries(offline_demo: Demo) -> None:
+    printed = offline_demo.start("offline-run")
+    said = "Deliveries are not available: the demo was started with --no-wiki."
+    assert said in printed, printed
+    assert offline_demo.process is not None
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in descendants(offline_demo.process.pid)]
+    assert not any(b"wikibot" in c or b"php" in c for c in commands)  # no wiki, no delivery job
+    wall = requests.get(f"{offline_demo.base}/", timeout=10).text
+    assert "Deliveries are not available in this demo: the demo was started with --no-wiki." in wall
+    status, family = offline_demo.interrupt()
+    assert status == 0 and not [pid for pid in family if alive(pid)]
