@@ -166,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         (instance / "demo-config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
         supervisor.run_step("-m", "flask", "db", "upgrade")
         supervisor.run_step("-m", "flask", "seed-demo", "--if-empty")
+        if supervisor.stopping.is_set():  # Ctrl-C while the wikis or the database were being set up
+            return 0
         supervisor.start("web tool", "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(args.port),
                          "--no-reload", "--no-debugger")
         if not offline:
