@@ -1,6 +1,6 @@
 """Web benchmark: the wall, the review queue and the Atom feed at 1,000 and 100,000 nominations.
 
-    python bench/web.py [--db sqlite|mariadb] [--sizes 1000,100000] [--seconds 4] [--workers 2]
+    python bench/web.py [--db sqlite|mariadb] [--sizes 1000,100000] [--seconds 4] [--workers 2] [--quick]
 
 For each size it seeds a throwaway database with SQLAlchemy core bulk inserts, serves the tool with
 gunicorn on a free loopback port, and drives `/healthz`, `/`, `/review` (as a signed-in organizer, with a
@@ -340,7 +340,12 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=200, help="one-at-a-time requests per page and size")
     parser.add_argument("--seconds", type=float, default=6.0, help="throughput measuring time per page and size")
     parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds the measurements are split into")
+    parser.add_argument("--quick", action="store_true",
+                        help="every step at 1,000 and 5,000 nominations, briefly; the figures mean little")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.workers, args.threads = "1000,5000", 2, 2
+        args.sequential, args.seconds, args.rounds = 8, 0.5, 1
     small, large = (int(s) for s in args.sizes.split(","))
     with tempfile.TemporaryDirectory(prefix="kudos-bench-") as tmp:
         servers: list[Server] = []

@@ -35,10 +35,14 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # A signed-in session ends this long after sign-in, whatever happens in between (a working day and then some).
 DEFAULT_SESSION_HOURS = 12
 
-# A development instance with nothing configured still has two wikis to nominate on.
+# A development instance with nothing configured still has two wikis to nominate on: the demo's local
+# MediaWikis (`make run` serves them, see kudos.demo), never a production wiki.
+DEMO_WIKI_PORT = 8801
 DEMO_WIKIS: dict[str, dict[str, str]] = {
-    "enwiki": {"api_url": "https://en.wikipedia.org/w/api.php", "language": "en", "name": "English Wikipedia"},
-    "orwiki": {"api_url": "https://or.wikipedia.org/w/api.php", "language": "or", "name": "Odia Wikipedia"},
+    "enwiki": {"api_url": f"http://127.0.0.1:{DEMO_WIKI_PORT}/api.php", "language": "en",
+               "name": "English Wikipedia (local demo)"},
+    "orwiki": {"api_url": f"http://127.0.0.1:{DEMO_WIKI_PORT + 1}/api.php", "language": "or",
+               "name": "Odia Wikipedia (local demo)"},
 }
 
 
@@ -90,6 +94,9 @@ class Config:
     contact: str
     read_only_reason: str
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Development only: why the demo's local wikis are not running. Users are then checked against the
+    # demo's people (kudos.demo.directory) and nothing is delivered.
+    wikis_offline: str = ""
     campaigns: tuple[CampaignSpec, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
     session_lifetime: timedelta = timedelta(hours=DEFAULT_SESSION_HOURS)
@@ -200,7 +207,7 @@ def _validate(data: dict[str, Any]) -> Config:
     known = {
         "environment", "database_url", "secret_key", "dev_login", "admins", "wikis", "oauth", "tool_url",
         "contact", "read_only_reason", "channels", "campaigns", "bot", "delivery", "awards", "ratelimit",
-        "consent", "retention_days", "redis_url", "insight", "session_lifetime_hours",
+        "consent", "retention_days", "redis_url", "insight", "session_lifetime_hours", "wikis_offline",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -227,6 +234,10 @@ def _validate(data: dict[str, Any]) -> Config:
         secret_key = _development_secret()
 
     wikis = _wikis(data.get("wikis"), production)
+    wikis_offline = _string(data, "wikis_offline", "")
+    if production and wikis_offline:
+        raise ConfigError("The configuration key “wikis_offline” is for the demo only; production talks to its "
+                          "wikis.")
     channels = _channels(data.get("channels"))
     campaigns = _campaigns(data.get("campaigns"), wikis, channels)
     admins = data.get("admins") or []
@@ -248,6 +259,7 @@ def _validate(data: dict[str, Any]) -> Config:
         read_only_reason=_string(data, "read_only_reason", ""),
         channels=channels,
         campaigns=campaigns,
+        wikis_offline=wikis_offline,
         raw=data,
         session_lifetime=_session_lifetime(data.get("session_lifetime_hours")),
     )

@@ -84,7 +84,7 @@ class WikiApi:
         found: dict[str, UserInfo] = {}
         ask: list[str] = []
         for name in wanted:
-            if not _possible_title(name):
+            if not possible_title(name):
                 found[name] = UserInfo(name, exists=False, invalid=True)
                 continue
             with self._lock:
@@ -116,7 +116,7 @@ class WikiApi:
     def page_exists(self, wiki: str | Wiki, title: str) -> bool:
         site = self._wiki(wiki)
         title = title.strip()
-        if not _possible_title(title):
+        if not possible_title(title):
             return False
         page = self._page(site, {"titles": title})
         return page is not None and not page.get("missing") and not page.get("invalid")
@@ -137,7 +137,7 @@ class WikiApi:
                 raise DomainError(f"There is no revision {revid} on {site.name}; check the diff link.")
             return Link(title=str(pages[0].get("title", "")), revid=revid)
         assert title is not None
-        if not _possible_title(title):
+        if not possible_title(title):
             raise DomainError(f"“{_short(title)}” is not a possible page title on {site.name}.")
         page = self._page(site, {"titles": title})
         if page is None or page.get("invalid"):
@@ -266,7 +266,7 @@ def _parse_url(site: Wiki, url: str) -> tuple[str | None, int | None]:
     return title.replace("_", " "), None
 
 
-def _possible_title(title: str) -> bool:
+def possible_title(title: str) -> bool:
     return bool(title.strip()) and len(title.encode("utf-8")) <= _TITLE_BYTES and not _ILLEGAL_TITLE.search(title)
 
 

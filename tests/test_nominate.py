@@ -93,7 +93,7 @@ def test_the_form_preselects_the_campaign_shows_its_wiki_and_award_images(client
     page = client.get("/nominate?campaign=veterans").get_data(as_text=True)
     assert '<option selected value="veterans">' in page
     assert "Test Wiki" in page
-    assert 'src="https://commons.wikimedia.org/wiki/Special:FilePath/Teamwork_Barnstar_Hires.png' in page
+    assert 'src="/static/awards/teamwork-barnstar.svg"' in page  # shipped with Kudos, not loaded from Commons
     assert "closed" not in page.split('id="campaign"')[1].split("</select>")[0]  # only open campaigns
 
 

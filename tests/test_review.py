@@ -259,7 +259,7 @@ def _failed_delivery(database: Database) -> int:
 def test_delivery_status_shows_failures_with_a_retry_button(database: Database) -> None:
     delivery_id = _failed_delivery(database)
     page = _client(database).get("/campaigns/workshop/deliveries").get_data(as_text=True)
-    assert "The page is protected." in page and "failed (5 attempts)" in page
+    assert 'Gave up after 5 attempts: <span dir="auto">The page is protected.</span>' in page
     assert f'action="/deliveries/{delivery_id}/retry"' in page
     assert page.count(">Retry</button>") == 1  # the wall delivery is pending, not failed
 
@@ -320,6 +320,36 @@ def test_admin_page_lists_every_failed_delivery_with_its_error(database: Databas
     response = client.post(f"/deliveries/{talk_id}/retry", data={"back": "admin"})
     assert response.headers["Location"] == "/admin/deliveries"
     assert "No delivery has failed." in client.get("/admin/deliveries").get_data(as_text=True)
+
+
+def test_delivery_page_says_what_happened_in_words_people_use(database: Database) -> None:
+    config = web_config(database, channels={"telegram": {"type": "telegram"}})
+    with database.transaction() as session:
+        campaign = make_campaign(session, config, channels=("telegram",))
+        people.set_consent(session, "Ana", Consent.refused)
+        rows = {}
+        for recipient in ("Ananya", "Ana", "Hari"):
+            nomination = make_nomination(session, config, campaign, recipient=recipient)
+            nominations.approve(session, config, nomination, "Olga Organizer")
+            rows[recipient] = {d.channel: d for d in nomination.deliveries}
+        posted = rows["Hari"]["talkpage"]
+        posted.status = DeliveryStatus.done
+        posted.external_url = "https://or.example/w/index.php?title=User_talk:Hari&diff=77"
+        rows["Hari"]["wall"].status = DeliveryStatus.done
+        retrying = rows["Ana"]["talkpage"]
+        retrying.attempts, retrying.last_error = 1, "The wiki is read-only: maintenance."
+    page = sign_in_as(web_app(database, config).test_client(), "Olga Organizer").get(
+        f"/campaigns/{campaign.slug}/deliveries").get_data(as_text=True)
+    assert ("Posted on <bdi>User talk:Hari</bdi> — <a href=\"https://or.example/w/index.php?title=User_talk:Hari"
+            "&amp;diff=77\">see the edit</a>") in page
+    assert "Waiting for <bdi>Ananya</bdi>&#39;s answer about sharing" in page
+    assert "Not shared: the recipient said no to sharing." in page
+    assert 'Not yet: <span dir="auto">The wiki is read-only: maintenance.</span> Kudos will try again.' in page
+    assert page.count("Waiting to be delivered") == 1
+    assert page.count("Shown on the wall once the barnstar is posted") == 2
+    assert "Shown on the wall" in page and ">Talk page<" in page and "<bdi>telegram</bdi>" in page
+    shown = re.sub(r"<[^>]+>", " ", page)  # the raw values stay out of what people read
+    assert not re.search(r"\b(awaiting_consent|talkpage|pending|skipped)\b", shown)
 
 
 def test_delivery_page_offers_share_links_only_for_consented_shoutouts(database: Database) -> None:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from kudos.barnstar import Barnstar, marker
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip, Uncertain
@@ -231,10 +232,11 @@ class TalkPageChannel:
         for revision in (pages[0].get("revisions", []) if pages else []):  # newest first
             if marker(key) in revision.get("slots", {}).get("main", {}).get("content", ""):
                 found = int(revision["revid"])
-        return (found, self.diff_url(found)) if found else None
+        return (found, self.diff_url(found, title)) if found else None
 
-    def diff_url(self, revid: int) -> str:
-        return f"{self.wiki.index_url}?diff={revid}"
+    def diff_url(self, revid: int, title: str) -> str:
+        """The edit's diff; the title in it tells people (and the deliveries page) which page it is on."""
+        return f"{self.wiki.index_url}?{urlencode({'title': title.replace(' ', '_'), 'diff': revid})}"
 
     # --- deciding and posting ---------------------------------------------------------------------
 
@@ -304,7 +306,7 @@ class TalkPageChannel:
             if found:
                 return Posted(str(found[0]), found[1])
             if marker(item.key) in content:
-                return Posted(str(page.get("lastrevid", "")), self.diff_url(int(page.get("lastrevid", 0))))
+                return Posted(str(page.get("lastrevid", "")), self.diff_url(int(page.get("lastrevid", 0)), title))
         reason = exclusion_reason(content, self.bot_user)
         if reason:
             return Skip(reason)
@@ -343,7 +345,7 @@ class TalkPageChannel:
         if not saved:
             raise Permanent("The wiki did not save the edit (pywikibot reported a failure; see its log).")
         revid = int(page.latest_revision_id)
-        return Posted(str(revid), self.diff_url(revid))
+        return Posted(str(revid), self.diff_url(revid, title))
 
     def _no_answer(self, error: BaseException) -> str:
         """Why an edit may or may not have landed, in words an organizer can act on."""

@@ -115,7 +115,9 @@ def _register_request_hooks(app: Flask) -> None:
         # No third-party resources and no inline scripts (Toolforge privacy rules; XSS defence in depth).
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' https://upload.wikimedia.org https://commons.wikimedia.org; "
+            # Award pictures are ours (static/awards); a nomination's preview shows the wiki's own rendering,
+            # whose images come from Wikimedia's upload server only (kudos.preview).
+            "default-src 'self'; img-src 'self' https://upload.wikimedia.org; "
             "script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; "
             "frame-ancestors 'none'; form-action 'self'",
         )

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from werkzeug.wrappers import Response
 
 from kudos import sessions
+from kudos.demo import cast
 from kudos.names import canonical_username
 from kudos.web.context import User, current_config, current_database, current_user, sign_in, sign_out
 from kudos.web.forms import DemoLoginForm
@@ -67,7 +68,8 @@ def login() -> Any:
         sign_in(User(username=username, editcount=1000))
         flash(msg("kudos-login-demo-done", bdi(username)))
         return redirect(safe_next(request.args.get("next")))
-    return render_template("login_demo.html", form=form, next=request.args.get("next", ""))
+    return render_template("login_demo.html", form=form, next=request.args.get("next", ""),
+                           demo_nominator=cast.NOMINATOR, demo_organizer=cast.ORGANIZER)
 
 
 @bp.get("/oauth/callback")

@@ -82,5 +82,12 @@ def wiki_api() -> WikiApi:
     """The app's wiki client: one per app, so its short user cache is shared between requests."""
     client: WikiApi | None = current_app.extensions.get("kudos.wikiapi")
     if client is None:
-        client = current_app.extensions["kudos.wikiapi"] = WikiApi(current_config())
+        config = current_config()
+        if config.wikis_offline:  # the demo without MediaWiki: its people stand in for the wikis
+            from kudos.demo.directory import DemoDirectory
+
+            client = DemoDirectory(config)
+        else:
+            client = WikiApi(config)
+        current_app.extensions["kudos.wikiapi"] = client
     return client

@@ -35,6 +35,7 @@ from kudos.awards import award_name
 from kudos.errors import DomainError, NotFound
 from kudos.models import Nomination
 from kudos.social.share import ShareLinks, share_links
+from kudos.web import delivery_status
 from kudos.web.auth import safe_next
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.guard import require
@@ -224,7 +225,8 @@ def deliveries(slug: str) -> str:
     if len(rows) == review.QUEUE_PAGE:
         older = url_for("review.deliveries", slug=slug, before=review.Cursor.of(rows[-1]).encode())
     return render_template("deliveries.html", campaign=campaign, rows=rows, older=older, form=RetryForm(),
-                           shares=_share_links(session, rows))
+                           shares=_share_links(session, rows), delivery_sentence=delivery_status.sentence,
+                           delivery_channel=delivery_status.channel_name)
 
 
 def _share_links(session: Session, rows: list[Nomination]) -> dict[int, ShareLinks]:
