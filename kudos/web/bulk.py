@@ -59,7 +59,7 @@ def form(slug: str) -> str:
 @bp.post("/campaigns/<slug>/bulk")
 def submit(slug: str) -> Response | tuple[str, int]:
     campaign = campaigns.get(db_session(), slug)
-    actor = require(Action.manage_campaign, campaign)
+    actor = require(Action.bulk_nominate, campaign)
     form = _form(campaign)
     if not form.validate_on_submit():
         return render_template("bulk.html", campaign=campaign, form=form, result=None), 400
