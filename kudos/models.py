@@ -316,3 +316,18 @@ class RetentionSnapshot(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime)
     cells: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class Allowance(Base):
+    """How much of a daily allowance (kudos.allowance) one person has used on one UTC day.
+
+    The person is a keyed hash of their user name, not the name: the row only has to tell people apart.
+    """
+
+    __tablename__ = "allowance"
+    __table_args__ = TABLE_ARGS
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
