@@ -4,6 +4,7 @@ Every name is checked against the wiki in batches of 50 (`list=users` takes 50 n
 a `lookup(names) -> {name: WikiUser}` callable, and against the database in one query per rule, so 500
 names take a handful of requests and queries rather than a few per name. The valid lines become
 nominations in the caller's single transaction; the others come back with their line number and why.
+Each nomination of a list counts against the organizer's daily bulk allowance (kudos.allowance).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import accounts, audit, nominations
+from kudos import accounts, allowance, audit, nominations
 from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -165,6 +166,8 @@ def create(session: Session, config: Config, *, campaign: Campaign, organizer: s
         raise DomainError(f"Paste at most {MAX_LINES} names at a time; this list has {len(lines)}.")
     found = check(session, campaign, organizer, lines, default_message, lookup)
     valid = [line for line in lines if line.problem is None]
+    if valid:  # the whole list, or nothing: AllowanceSpent says how many more are left today
+        allowance.take(session, config, organizer, allowance.Kind.bulk, len(valid), now)
     # The recipients' account ids, so the delivery job can follow a rename (kudos.accounts).
     accounts.remember_many(session, campaign.wiki, {
         line.username: accounts.Ids(getattr(found[line.username], "user_id", None),

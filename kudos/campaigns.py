@@ -87,16 +87,40 @@ def ensure_community_campaigns(session: Session, config: Config, actor: str = "K
 
 
 def add_member(session: Session, campaign: Campaign, username: str, role: MemberRole, actor: str) -> bool:
-    """Add an organizer or trusted nominator; False when they already had that role."""
+    """Appoint an organizer or trusted nominator; False when they already had that role.
+
+    Who may appoint is decided before this is called: `kudos.access` (Action.appoint: tool admins and the
+    campaign's creator) on the web; the command line and the configuration file speak for the tool's
+    maintainers. Every appointment is audited with the person's roles in the campaign before and after.
+    """
     username = canonical_username(username)
     if not username:
         raise DomainError("Give the user name to add.")
-    if username in campaign.usernames(role):
+    before = _roles(campaign, username)
+    if role.value in before:
         return False
     campaign.members.append(CampaignMember(username=username, role=role, added_by=canonical_username(actor)))
-    audit.record(session, actor, f"campaign.{role.value}.add", campaign, username=audit.name(username))
+    audit.record(session, actor, f"campaign.{role.value}.add", campaign, username=audit.name(username), before=before,
+                 after=sorted([*before, role.value]))
     session.flush()
     return True
+
+
+def remove_member(session: Session, campaign: Campaign, username: str, role: MemberRole, actor: str) -> bool:
+    """Take a role away (audited like an appointment); False when the person did not have it."""
+    username = canonical_username(username)
+    before = _roles(campaign, username)
+    if role.value not in before:
+        return False
+    campaign.members = [m for m in campaign.members if (m.username, m.role) != (username, role)]
+    audit.record(session, actor, f"campaign.{role.value}.remove", campaign, username=username, before=before,
+                 after=[r for r in before if r != role.value])
+    session.flush()
+    return True
+
+
+def _roles(campaign: Campaign, username: str) -> list[str]:
+    return sorted(m.role.value for m in campaign.members if m.username == username)
 
 
 def sync_from_config(session: Session, config: Config, actor: str = "Kudos") -> list[str]:

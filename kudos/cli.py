@@ -134,6 +134,20 @@ def organizer_add(slug: str, username: str, actor: str) -> None:
     click.echo(f"{name} {'now organizes' if added else 'already organizes'} {slug}.")
 
 
+@organizer_group.command("remove")
+@click.argument("slug")
+@click.argument("username")
+@click.option("--actor", default="Kudos maintainer", show_default=True, help="Recorded in the audit log.")
+@_sentences
+def organizer_remove(slug: str, username: str, actor: str) -> None:
+    """Make USERNAME no longer an organizer of the campaign SLUG."""
+    with _db().transaction() as session:
+        campaign = campaigns.get(session, slug)
+        removed = campaigns.remove_member(session, campaign, username, MemberRole.organizer, actor)
+    name = canonical_username(username)
+    click.echo(f"{name} {'no longer organizes' if removed else 'did not organize'} {slug}.")
+
+
 @click.command("refresh-contribs")
 @with_appcontext
 @_sentences

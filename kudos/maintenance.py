@@ -1,5 +1,5 @@
 """Scheduled upkeep (`flask --app app prune`, the daily `prune` job): retention, expired consent waits and
-expired sessions.
+expired sessions and the daily allowances of days that are over.
 
 The audit log is append-only for the tool itself; retention is the one place that deletes from it,
 through a bulk statement that bypasses the ORM guard in kudos.models on purpose.
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from kudos import sessions
+from kudos import allowance, sessions
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import ConfigError
@@ -33,6 +33,7 @@ class PruneReport:
     consent_expired: int
     consent_days: int
     sessions_deleted: int = 0
+    allowances_deleted: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -40,6 +41,7 @@ class PruneReport:
             f"Skipped {self.consent_expired} social deliveries that waited more than {self.consent_days} days "
             f"for the recipient's consent.",
             f"Deleted {self.sessions_deleted} expired sessions.",
+            f"Forgot {self.allowances_deleted} daily nomination counts of days that are over.",
         ]
 
 
@@ -104,4 +106,4 @@ def prune(session: Session, config: Config, now: datetime | None = None) -> Prun
     expired = expire_consent_waits(session, now, wait_days)
     deleted = prune_audit(session, now, keep_days)
     return PruneReport(deleted, now - timedelta(days=keep_days), expired, wait_days,
-                       sessions.prune(session, now))
+                       sessions_deleted=sessions.prune(session, now), allowances_deleted=allowance.prune(session, now))

@@ -356,3 +356,18 @@ class WebSession(Base):
     data: Mapped[str] = mapped_column(Text)  # the session's keys, as Flask's tagged JSON
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Allowance(Base):
+    """How much of a daily allowance (kudos.allowance) one person has used on one UTC day.
+
+    The person is a keyed hash of their user name, not the name: the row only has to tell people apart.
+    """
+
+    __tablename__ = "allowance"
+    __table_args__ = TABLE_ARGS
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)

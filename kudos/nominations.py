@@ -1,7 +1,8 @@
 """The nomination rules: who may nominate whom, and the state machine pending → approved | rejected | withdrawn.
 
 Every function works inside the caller's unit of work (`Database.transaction()`), so a rule that fails
-half-way leaves nothing behind. Authorization (who may call which function) lives in `kudos.access`.
+half-way leaves nothing behind. Authorization (who may call which function) lives in `kudos.access`; the
+daily allowance of nominations per person is counted here, through `kudos.allowance`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kudos import accounts, audit, outbox, people
+from kudos import accounts, allowance, audit, outbox, people
 from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -71,7 +72,10 @@ def nominate(
     recipient_ids: accounts.Ids | None = None,
 ) -> Nomination:
     """A pending nomination. `recipient_ids` (what the wiki just said of the recipient's account) are
-    recorded first, so a renamed person keeps their opt-out and the delivery job can find them by id."""
+    recorded first, so a renamed person keeps their opt-out and the delivery job can find them by id.
+
+    Counts against the nominator's daily allowance (AllowanceSpent when it is used up); a nomination
+    refused for any reason rolls back with the caller's transaction and costs nothing."""
     now = now or utcnow()
     nominator = canonical_username(nominator)
     recipient = canonical_username(recipient)
@@ -81,6 +85,8 @@ def nominate(
         raise DomainError("You cannot nominate yourself; ask someone who saw your work to do it.")
     if not campaign.is_open(now):
         raise DomainError(f"The campaign “{campaign.name}” is not open for nominations now.")
+    # First of the writes: the nominator's parallel submissions queue here, one after the other.
+    allowance.take(session, config, nominator, now=now)
     if recipient_ids is not None:
         accounts.remember_ids(session, recipient, campaign.wiki, recipient_ids, actor=nominator)
     if people.is_opted_out(session, recipient):

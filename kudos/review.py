@@ -117,8 +117,19 @@ class Outcome:
     sentence: str
 
 
+def wikis_of(session: Session, ids: list[int]) -> set[str]:
+    """The wikis of these nominations: where to ask about the reviewer's standing before approving them."""
+    return set(session.scalars(select(Nomination.wiki).where(Nomination.id.in_(ids)).distinct()))
+
+
 def approve_many(session: Session, config: Config, actor: Actor, ids: list[int]) -> list[Outcome]:
-    """Approve each selected nomination on its own: one refusal does not stop the others."""
+    """Approve each selected nomination on its own: one refusal does not stop the others.
+
+    `actor` carries their standing on the nominations' wikis (kudos.access.ON_WIKI); without it nothing
+    could tell whether a wiki blocked them since they signed in.
+    """
+    if actor.standing is None:
+        raise ValueError("approve_many needs the reviewer's standing on the wikis (Actor.acting)")
     found = {n.id: n for n in session.scalars(
         select(Nomination).join(Nomination.campaign).options(contains_eager(Nomination.campaign))
         .where(Nomination.id.in_(ids)))}

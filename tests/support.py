@@ -36,6 +36,8 @@ def make_config(**overrides: object):  # type: ignore[no-untyped-def]
         "wikis": TEST_WIKIS,
         "database_url": "sqlite://",
         "channels": {"mastodon": {"type": "mastodon"}, "matrix": {"type": "matrix"}},
+        # Test data has a few people nominate dozens each in a day; tests of the allowance set their own.
+        "ratelimit": {"nominations_per_day": 1000},
     }
     values.update(overrides)
     return load_config(path="/dev/null", environ={}, overrides=values)

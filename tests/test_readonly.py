@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -12,6 +13,8 @@ from tests.factories import make_campaign
 from tests.support import make_config
 
 REASON = "The database is being moved to a new server."
+# Appointing an organizer asks the campaign's wiki whether the admin is blocked there.
+pytestmark = pytest.mark.usefixtures("local_test_wikis")
 
 
 def _client(database: Database, reason: str, csrf: bool = False) -> FlaskClient:

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from urllib.parse import quote
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -20,6 +21,8 @@ from tests.factories import make_campaign, make_nomination
 from tests.webtools import sign_in_as, web_app, web_config
 
 OLGA = "Olga Organizer"
+# Approving, rejecting and retrying ask the campaign's wiki whether the organizer is blocked there.
+pytestmark = pytest.mark.usefixtures("local_test_wikis")
 
 
 def _client(database: Database, who: str | None = OLGA) -> FlaskClient:

@@ -41,6 +41,7 @@ def job_settings(database_url: str, api_url: str, bot_login: str, bot_password: 
         "tool_url": "https://kudos.example.org",
         "contact": "kudos-tests@example.org",
         "wikis": {WIKI_ID: {"api_url": api_url, "language": "en", "name": "Local test wiki"}},
+        "ratelimit": {"nominations_per_day": 100_000},  # one nominator makes every batch's nominations
         "bot": {"username": bot_login, "password": bot_password, "throttle": 0,
                 "pywikibot_dir": str(folder / "pywikibot")},
         "delivery": {"health_file": str(folder / "wikibot.health"), "retry_base_seconds": 2,

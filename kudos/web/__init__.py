@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, render_template, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 
@@ -168,12 +168,9 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error: Any):
-        from kudos.web.context import current_config
-        from kudos.web.ratelimit import nominations_per_day
+        from kudos.web.ratelimit import too_many_requests
 
-        typed = request.form.get("message", "") if request.endpoint == "nominate.confirm" else ""
-        body = render_template("rate_limited.html", per_day=nominations_per_day(current_config()), typed=typed)
-        return body, 429
+        return too_many_requests(error, app.extensions["kudos.limiter"])
 
     @app.errorhandler(500)
     def server_error(error: Any):

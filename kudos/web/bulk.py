@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from kudos import bulk, campaigns
+from kudos import allowance, bulk, campaigns
 from kudos.access import Action
 from kudos.awards import catalogue
 from kudos.errors import DomainError, NotFound
@@ -59,7 +59,7 @@ def form(slug: str) -> str:
 @bp.post("/campaigns/<slug>/bulk")
 def submit(slug: str) -> Response | tuple[str, int]:
     campaign = campaigns.get(db_session(), slug)
-    actor = require(Action.manage_campaign, campaign)
+    actor = require(Action.bulk_nominate, campaign)
     form = _form(campaign)
     if not form.validate_on_submit():
         return render_template("bulk.html", campaign=campaign, form=form, result=None), 400
@@ -74,7 +74,8 @@ def submit(slug: str) -> Response | tuple[str, int]:
         raise
     except DomainError as error:
         form.names.errors = [*form.names.errors, error.message]
-        return render_template("bulk.html", campaign=campaign, form=form, result=None), 400
+        status = 429 if isinstance(error, allowance.AllowanceSpent) else 400
+        return render_template("bulk.html", campaign=campaign, form=form, result=None), status
     # Keep only the lines with problems in the box, so the organizer fixes them and sends again.
     by_number = {line.number: line for line in result.problems}
     kept = [raw for number, raw in enumerate((form.names.data or "").splitlines(), start=1) if number in by_number]

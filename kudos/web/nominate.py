@@ -8,7 +8,6 @@ the person typed and a sentence next to the field at fault. Wiki outages become 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -16,7 +15,7 @@ from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from kudos import accounts, nominations, people
+from kudos import accounts, allowance, nominations, people
 from kudos.access import Action, Actor, may
 from kudos.awards import Award, catalogue
 from kudos.clock import utcnow
@@ -152,6 +151,8 @@ def confirm() -> Response | Page:
                 award=draft.award, message=draft.message, link=draft.link, recipient_ids=checked.recipient_ids)
             if checked.trusted:
                 nominations.auto_approve(session, config, nomination)
+    except allowance.AllowanceSpent as spent:
+        return _page(nomination_form, campaigns, campaign, 429, [_spent(spent.per_day)])
     except DomainError as error:
         return _page(nomination_form, campaigns, campaign, 409, [error.message])
     if checked.trusted:
@@ -174,6 +175,9 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
     if not decision:
         form.campaign.errors.append(decision.reason)
         return None, 400, []
+    if not allowance.left(db_session(), config, actor.username):
+        # Said before the wiki is asked anything; confirming counts the allowance for real.
+        return None, 429, [_spent(allowance.per_day(config))]
     wiki = config.wiki(campaign.wiki)
     awards = {a.id: a for a in catalogue(config, campaign.wiki)}
     award = awards.get(form.award.data or "")
@@ -241,10 +245,11 @@ def _check_wiki(form: NominationForm, campaign: Campaign, actor: Actor,
     return link, ids
 
 
+def _spent(per_day: int) -> Markup:
+    """Today's allowance is used up: the form comes back with everything typed, and this above it."""
+    return Markup(" ").join([msg("kudos-ratelimit-text", per_day), msg("kudos-ratelimit-not-saved"),
+                             msg("kudos-ratelimit-tomorrow"), msg("kudos-ratelimit-kept")])
+
+
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def typed(form: NominationForm) -> dict[str, Any]:
-    """The raw values, for hidden fields and for the rate-limit page."""
-    return {name: form[name].data or "" for name in ("campaign", "recipient", "award", "message", "link")}

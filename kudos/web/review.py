@@ -38,7 +38,7 @@ from kudos.social.share import ShareLinks, share_links
 from kudos.web import delivery_status
 from kudos.web.auth import safe_next
 from kudos.web.context import current_config, current_database, db_session
-from kudos.web.guard import require
+from kudos.web.guard import acting_actor, require
 from kudos.web.i18n import bdi, current_language, msg
 
 bp = Blueprint("review", __name__)
@@ -154,9 +154,16 @@ def _redisplay(form: QueueForm, nomination_id: int, sentence: str, **typed: str)
     return _queue_page(400, {nomination_id: sentence}, {nomination_id: Typed(**typed)}, here=target)
 
 
+def _require_review(nomination_id: int) -> None:
+    """Decide once before the write transaction, so that asking the wiki holds no database lock; the
+    transaction decides again on the row it changes, with the same answer from the wiki."""
+    require(Action.review, nominations.get(db_session(), nomination_id))
+
+
 @bp.post("/review/<int:nomination_id>/approve")
 def approve(nomination_id: int) -> Response | tuple[str, int]:
     form = ApproveForm()
+    _require_review(nomination_id)
     try:
         with current_database().transaction() as session:
             nomination = nominations.get(session, nomination_id)
@@ -178,6 +185,7 @@ def approve(nomination_id: int) -> Response | tuple[str, int]:
 @bp.post("/review/<int:nomination_id>/reject")
 def reject(nomination_id: int) -> Response | tuple[str, int]:
     form = RejectForm()
+    _require_review(nomination_id)
     try:
         with current_database().transaction() as session:
             nomination = nominations.get(session, nomination_id)
@@ -196,12 +204,14 @@ def reject(nomination_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/review/approve-selected")
 def approve_selected() -> Response:
-    actor = require(Action.see_review_queue)
+    require(Action.see_review_queue)
     form = QueueForm()
     ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 12][:500]
     if not ids:
         flash(msg("kudos-review-select-none"))
         return _back(form)
+    actor = acting_actor(review.wikis_of(db_session(), ids))  # each nomination is then decided on its own
+    assert actor is not None
     with current_database().transaction() as session:
         outcomes = review.approve_many(session, current_config(), actor, ids)
     approved = sum(o.ok for o in outcomes)
@@ -246,10 +256,11 @@ def _share_links(session: Session, rows: list[Nomination]) -> dict[int, ShareLin
 @bp.post("/deliveries/<int:delivery_id>/retry")
 def retry(delivery_id: int) -> Response:
     form = RetryForm()
+    require(Action.retry_delivery, review.get_delivery(db_session(), delivery_id).nomination.campaign)
     with current_database().transaction() as session:
         delivery = review.get_delivery(session, delivery_id)
         campaign = delivery.nomination.campaign
-        actor = require(Action.manage_campaign, campaign)
+        actor = require(Action.retry_delivery, campaign)
         form.validate()
         review.retry(session, delivery, actor.username)
         sentence = msg("kudos-review-retried", delivery.channel, bdi(delivery.nomination.recipient))

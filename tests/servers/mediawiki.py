@@ -46,3 +46,17 @@ def local_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWiki]:
         yield wiki
     finally:
         wiki.stop()
+
+
+@pytest.fixture
+def local_test_wikis(local_wiki: LocalWiki, monkeypatch: pytest.MonkeyPatch) -> LocalWiki:
+    """The tests' wikis (tests.support.TEST_WIKIS: orwiki, enwiki) answered by the real local MediaWiki.
+
+    For web tests whose actions ask the campaign's wiki something: approving, rejecting, retrying,
+    appointing and bulk nominating ask whether the person is blocked there.
+    """
+    from tests import support
+
+    monkeypatch.setattr(support, "TEST_WIKIS", {
+        wiki_id: {**spec, "api_url": local_wiki.api_url} for wiki_id, spec in support.TEST_WIKIS.items()})
+    return local_wiki
