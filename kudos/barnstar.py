@@ -1,10 +1,15 @@
 """The barnstar as it lands on a user talk page: a new section built from the award catalogue (DESIGN §4).
 
-The nominator's message is text, never wikitext. Every character that can start markup is written as a
-numeric HTML entity, so the message cannot add templates, links, categories, signatures, tables,
-headings, magic words or tags, whatever it contains (including `</nowiki>`, which is why no <nowiki>
-wrapping is used). The parser decodes entities only after it has found the markup, so an escaped
-message renders exactly as typed.
+The nominator's message is text, never wikitext, and it stays readable in the source editor: only what
+could act where it stands is escaped, as a character reference that the parser decodes after it has
+found the markup (so the message renders exactly as typed):
+- everywhere: brackets, braces, pipes, angle brackets and ampersands (links, templates, tables, tags,
+  entities; `&` as `&amp;`, `<` and `>` as `&lt;` `&gt;`); every second apostrophe of a run (bold and
+  italics), every third tilde (signatures), every second underscore (`__MAGIC WORDS__`);
+- at the start of the message: `*`, `#`, `:`, `;`, `=`, `!` and `----`, which would start a list, a
+  heading, a table cell or a rule there (a line break inside the message is `<br />`, not a new line);
+- the colon of a URL scheme, and the space after ISBN, RFC or PMID, only where they would make a link.
+`tests/test_barnstar_escaping.py` checks all of this against a real MediaWiki parser.
 """
 
 from __future__ import annotations
@@ -20,12 +25,18 @@ from kudos.models import Delivery, Nomination
 from kudos.nominations import TRUSTED_PREFIX
 from kudos.wall import permalink
 
-# Every character that opens or closes wikitext or HTML markup, or forms signatures (~), magic words
-# (__X__), headings (=), lists (*#:;), bold/italics ('), external free links (the colon of http:) and
-# entities (&). '!' and '-' start table cells and horizontal rules.
-_MARKUP = set("[]{}|~<>=_':*#;&!-")
-# ISBN/RFC/PMID followed by a space would be a magic link where the wiki enables them.
-_MAGIC_LINK = re.compile(r"\b(ISBN|RFC|PMID)(\s)")
+_ALWAYS = {"[": "&#91;", "]": "&#93;", "{": "&#123;", "}": "&#125;", "|": "&#124;", "<": "&lt;", ">": "&gt;",
+           "&": "&amp;"}
+# A run of these acts once it is this long: '' (italics), ~~~ (signature), __ (behaviour switch). Every
+# n-th character of a run is escaped, so no run of the length survives.
+_RUNS = {"'": 2, "~": 3, "_": 2}
+_LINE_START = set("*#:;=!")
+# Free external links: any `scheme://`, and MediaWiki's schemes without slashes (escaped wherever they
+# appear: inside a word they would not link, but one escaped character before them can end the word).
+_URL_SCHEME = re.compile(r"(?:[a-z][a-z0-9+.-]*(?=://)|(?:bitcoin|geo|magnet|mailto|matrix|news|sips?|sms|tel|urn|xmpp)"
+                         r"(?=:))(?=:\S)", re.IGNORECASE)
+# ISBN, RFC and PMID followed by spaces and a digit are magic links where the wiki enables them.
+_MAGIC_LINK = re.compile(r"(?:ISBN|RFC|PMID)(?=[\u0020\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+[0-9])")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _BLANK_LINES = re.compile(r"(\n\s*){3,}")
 MARKER_PREFIX = "kudos:delivery:"
@@ -38,24 +49,41 @@ class Barnstar:
     summary: str  # the edit summary
 
 
+def _entity(char: str) -> str:
+    return _ALWAYS.get(char) or f"&#{ord(char)};"
+
+
+def _plain(char: str) -> str:
+    """Tabs as spaces; control characters (NUL, escapes), lone surrogates and private-use ones dropped."""
+    if char == "\t":
+        return " "
+    if char != "\n" and (unicodedata.category(char) in ("Cc", "Cs", "Co") or char in "\u2028\u2029"):
+        return ""
+    return char
+
+
 def escape_text(message: str) -> str:
-    """The message as inert wikitext: entities for markup characters, <br /> for line breaks."""
-    message = _NEWLINES.sub("\n", message).strip()
+    """The message as inert wikitext that reads as typed: see the module's docstring for what is escaped."""
+    message = "".join(_plain(char) for char in _NEWLINES.sub("\n", message)).strip()
     message = _BLANK_LINES.sub("\n\n", message)
-    out = []
-    for char in message:
+    # The colons of URL schemes and the spaces after ISBN, RFC and PMID that would make links.
+    linking = {m.end() for m in _URL_SCHEME.finditer(message)} | {m.end() for m in _MAGIC_LINK.finditer(message)}
+    out: list[str] = []
+    run_char, run = "", 0
+    for index, char in enumerate(message):
+        run = run + 1 if char == run_char else 1
+        run_char = char
         if char == "\n":
             out.append("<br />")
-        elif char in _MARKUP:
-            out.append(f"&#{ord(char)};")
-        elif char == "\t":
-            out.append(" ")
-        elif unicodedata.category(char) in ("Cc", "Cs", "Co") or char in "\u2028\u2029":
-            # Control characters (NUL, escapes), lone surrogates and private-use characters: dropped.
-            continue
+        elif char in _ALWAYS:
+            out.append(_ALWAYS[char])
+        elif char in _RUNS:
+            out.append(_entity(char) if run % _RUNS[char] == 0 else char)
+        elif index in linking or (index == 0 and (char in _LINE_START or message.startswith("----"))):
+            out.append(_entity(char))
         else:
             out.append(char)
-    return _MAGIC_LINK.sub(lambda m: m.group(1) + "&#32;", "".join(out))
+    return "".join(out)
 
 
 def marker(key: str) -> str:
