@@ -18,12 +18,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from kudos import i18n, wall
 from kudos.awards import Award, find_award
 from kudos.config import Config
 from kudos.consent_links import consent_url
 from kudos.models import Delivery, Nomination
 from kudos.nominations import TRUSTED_PREFIX
-from kudos.wall import permalink
 
 _ALWAYS = {"[": "&#91;", "]": "&#93;", "{": "&#123;", "}": "&#125;", "|": "&#124;", "<": "&lt;", ">": "&gt;",
            "&": "&amp;"}
@@ -92,7 +92,7 @@ def marker(key: str) -> str:
 
 
 def nomination_url(config: Config, nomination: Nomination) -> str:
-    return permalink(config, nomination.id)
+    return wall.permalink(config, nomination.id)
 
 
 def _user_link(name: str) -> str:
@@ -101,32 +101,55 @@ def _user_link(name: str) -> str:
     return f"[[User:{safe}|{escape_text(safe)}]]"
 
 
-def _summary_link(config: Config, nomination: Nomination) -> str:
+def _say(language: str, key: str, *params: str) -> str:
+    """A message in the wiki's language as wikitext: its words escaped as text like the nominator's
+    message (a translation cannot add markup), its parameters (wikitext made here) put in as they are."""
+    slots = [f"\u27e6{index}\u27e7" for index in range(len(params))]
+    said = escape_text(i18n.text(language, key, *slots))
+    for slot, value in zip(slots, params, strict=True):
+        said = said.replace(slot, value)
+    return said
+
+
+def _summary_link(config: Config, nomination: Nomination, language: str) -> str:
     # Edit summaries render wiki links only; Wikimedia wikis know the toolforge: interwiki prefix.
     found = re.fullmatch(r"https://([a-z0-9-]+)\.toolforge\.org", config.tool_url)
     if found:
-        return f"[[toolforge:{found.group(1)}/shoutouts/{nomination.id}|nomination {nomination.id}]]"
+        label = _say(language, "kudos-barnstar-summary-link", str(nomination.id))
+        return f"[[toolforge:{found.group(1)}/shoutouts/{nomination.id}|{label}]]"
     return nomination_url(config, nomination)
 
 
-def _approval(nomination: Nomination) -> str:
+def _approval(nomination: Nomination, language: str) -> str:
     reviewer = nomination.reviewer
     if not reviewer:  # a preview, before anyone has reviewed it
-        return "approved by an organizer"
+        return _say(language, "kudos-barnstar-approved-by-organizer")
     if reviewer.startswith(TRUSTED_PREFIX):
-        return "approved on submission (trusted nominator)"
-    return f"approved by {_user_link(reviewer)}"
+        return _say(language, "kudos-barnstar-approved-trusted")
+    return _say(language, "kudos-barnstar-approved-by", _user_link(reviewer))
 
 
-def render(config: Config, delivery: Delivery, award: Award | None = None) -> Barnstar:
+def _closing(config: Config, nomination: Nomination, language: str, shared: bool) -> str:
+    """Who agreed to public sharing is pointed to their own page, as the wall does; others are asked."""
+    if shared:
+        page = wall.person_url(config, nomination.wiki, nomination.recipient)
+        return _say(language, "kudos-barnstar-your-page",
+                    f"[{page} {_say(language, 'kudos-barnstar-your-page-link')}]")
+    return _say(language, "kudos-barnstar-consent",
+                f"[{consent_url(config, nomination)} {_say(language, 'kudos-barnstar-consent-link')}]")
+
+
+def render(config: Config, delivery: Delivery, award: Award | None = None, *, shared: bool = False) -> Barnstar:
+    """The section; `shared`: the recipient agreed to public sharing (`kudos.wall.with_personal_pages`).
+    Everything but the nominator's message is in the wiki's content language (English where untranslated)."""
     nomination = delivery.nomination
+    language = config.wiki(nomination.wiki).language
     award = award or find_award(config, nomination.wiki, nomination.award)
     message = f"<bdi>{escape_text(nomination.message)}</bdi>"  # bdi: right-to-left text stays in its box
-    credits = (f"Nominated by {_user_link(nomination.nominator)} · {_approval(nomination)} · via "
-               f"[{nomination_url(config, nomination)} Kudos]")
-    consent = (f"<small>Would you like this shared on Kudos' social media feeds? "
-               f"[{consent_url(config, nomination)} Say yes or no here].</small>")
-    title = re.sub(r"[\n=]", " ", award.name).strip()
+    credits = _say(language, "kudos-barnstar-credits", _user_link(nomination.nominator),
+                   _approval(nomination, language), f"[{nomination_url(config, nomination)} Kudos]")
+    name = re.sub(r"[\n=]", " ", award.name).strip()
+    title = _say(language, "kudos-barnstar-heading", escape_text(name))
     if award.template:
         # The wiki's own barnstar template takes the message as its first parameter; ours is escaped,
         # so it cannot close the template or add parameters.
@@ -136,12 +159,12 @@ def render(config: Config, delivery: Delivery, award: Award | None = None) -> Ba
             '{| style="border: 1px solid #a2a9b1; background-color: #fdffe7; margin: 0.5em 0;"\n'
             f'|rowspan="2" style="vertical-align: middle; padding: 5px;" | '
             f"[[File:{award.image}|100px|alt=|link=]]\n"
-            f'|style="font-size: x-large; padding: 3px 3px 0 3px; height: 1.5em;" | \'\'\'{title}\'\'\'\n'
+            f'|style="font-size: x-large; padding: 3px 3px 0 3px; height: 1.5em;" | \'\'\'{name}\'\'\'\n'
             "|-\n"
             f'|style="vertical-align: middle; padding: 3px;" | {message}<br />{credits}\n'
             "|}"
         )
-    text = f"{box}\n{consent} ~~~~ {marker(delivery.key)}"
-    summary = f"Kudos: {title} for {nomination.recipient}, nominated by {nomination.nominator} " \
-              f"({_summary_link(config, nomination)})"
+    text = f"{box}\n<small>{_closing(config, nomination, language, shared)}</small> ~~~~ {marker(delivery.key)}"
+    summary = _say(language, "kudos-barnstar-summary", escape_text(name), escape_text(nomination.recipient),
+                   escape_text(nomination.nominator), _summary_link(config, nomination, language))
     return Barnstar(title=title, text=text, summary=summary)
