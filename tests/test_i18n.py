@@ -3,6 +3,7 @@ right-to-left pages are marked, and message parameters cannot inject markup."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from flask.testing import FlaskClient
 from kudos import demo
 from kudos.config import PROJECT_ROOT
 from kudos.db import Database
+from kudos.errors import NotFound
 from kudos.i18n import Catalog, translations_config
 from kudos.web import create_app
 from kudos.web import i18n as i18n_web
@@ -24,9 +26,11 @@ from tests.support import make_config
 
 I18N = PROJECT_ROOT / "i18n"
 TEMPLATES = PROJECT_ROOT / "templates"
-# Templates: msg('key' …) and nav_link('/path', 'key'). Python: any 'kudos-…' string (error page keys).
+# Templates: msg('key' …) and nav_link('/path', 'key'). Python: any 'kudos-…' string in the web tool, and
+# the keys of errors and wiki text anywhere.
 TEMPLATE_KEY = re.compile(r"""(?:msg\(|nav_link\([^,]+,\s*)['"]([a-z0-9-]+)['"]""")
 PYTHON_KEY = re.compile(r"""['"](kudos-[a-z0-9-]+)['"]""")
+ERROR_KEY = re.compile(r"""['"](kudos-(?:error|barnstar|api)-[a-z0-9-]+)['"]""")
 
 
 def _messages(language: str) -> dict[str, str]:
@@ -38,6 +42,8 @@ def _keys_used() -> set[str]:
     keys = {key for path in TEMPLATES.glob("*.html") for key in TEMPLATE_KEY.findall(path.read_text("utf-8"))}
     for path in (PROJECT_ROOT / "kudos" / "web").glob("*.py"):
         keys |= set(PYTHON_KEY.findall(path.read_text("utf-8")))
+    for path in [*(PROJECT_ROOT / "kudos").rglob("*.py"), *(PROJECT_ROOT / "wikibot").rglob("*.py")]:
+        keys |= set(ERROR_KEY.findall(path.read_text("utf-8")))  # the core names error messages only
     return keys
 
 
@@ -297,3 +303,49 @@ def test_plain_text_for_json_in_the_readers_language() -> None:
     assert app.test_client().get("/t?uselang=or").get_data(as_text=True) == _messages("or")[
         "kudos-participants-count"].replace("{{PLURAL:$1|$1 ଜଣ}}", "3 ଜଣ")
     assert app.test_client().get("/t?uselang=qqx").get_data(as_text=True) == "(kudos-participants-count)"
+
+
+# --- the core's errors and the API's in the reader's language ----------------------------------------------
+
+ERROR_CLASSES = {"DomainError", "NotFound", "WikiUnavailable"}
+
+
+def _error_calls() -> list[tuple[str, int, ast.expr]]:
+    found = []
+    for path in sorted([*(PROJECT_ROOT / "kudos").rglob("*.py"), *(PROJECT_ROOT / "wikibot").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ERROR_CLASSES and node.args:
+                found.append((f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}", node.lineno, node.args[0]))
+    return found
+
+
+def test_every_domain_error_carries_a_message_key_not_a_sentence() -> None:
+    calls = _error_calls()
+    assert len(calls) > 40  # the scan finds the raises across kudos/
+    english = _messages("en")
+    for where, _line, first in calls:
+        assert not isinstance(first, ast.JoinedStr), f"{where}: an f-string sentence; use a message key and parameters"
+        if isinstance(first, ast.Constant):
+            assert first.value in english, f"{where}: {first.value!r} is not a key of i18n/en.json"
+
+
+def test_a_domain_error_is_english_for_logs_and_the_command_line() -> None:
+    error = NotFound("kudos-error-no-campaign", "odia-<b>")
+    assert str(error) == error.message == "There is no campaign “odia-<b>”."
+    assert (error.key, error.params) == ("kudos-error-no-campaign", ("odia-<b>",))
+
+
+def test_a_domain_error_reaches_the_reader_in_their_language(client: FlaskClient) -> None:
+    response = client.get("/campaigns/no-<such>-campaign?uselang=or")
+    assert response.status_code == 404
+    expected = _messages("or")["kudos-error-no-campaign"].replace("$1", "no-&lt;such&gt;-campaign")
+    assert f'<p class="kudos-error-message">{expected}</p>' in response.get_data(as_text=True)
+
+
+def test_the_apis_errors_are_in_the_readers_language(client: FlaskClient) -> None:
+    odia = client.get("/api/v1/shoutouts?wiki=<x>", headers={"Accept-Language": "or"})
+    assert odia.status_code == 400
+    assert odia.get_json()["error"] == _messages("or")["kudos-api-unknown-wiki"].replace("$1", "<x>").replace(
+        "$2", "enwiki, orwiki")
+    english = client.get("/api/v1/shoutouts?wiki=dewiki")
+    assert english.get_json()["error"] == "Unknown wiki “dewiki”; known wikis: enwiki, orwiki."

@@ -32,7 +32,7 @@ from toolforge_i18n import (
     push_html_lang,
 )
 
-from kudos.errors import KudosError
+from kudos.errors import DomainError, KudosError
 from kudos.i18n import KEYS_LANGUAGE, SOURCE_LANGUAGE, Catalog, catalog
 
 
@@ -128,9 +128,8 @@ def msg_text(key: str, *params: Any) -> str:
 
 def error_message(error: KudosError) -> Markup:
     """A domain rule's sentence in the reader's language; a sentence written without a key as it is."""
-    key = getattr(error, "key", None)
-    if key and (_catalog() if has_request_context() else catalog()).knows(key):
-        return msg(key, *getattr(error, "params", ()))
+    if isinstance(error, DomainError) and (_catalog() if has_request_context() else catalog()).knows(error.key):
+        return msg(error.key, *error.params)
     return escape(error.message)
 
 

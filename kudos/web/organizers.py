@@ -38,7 +38,7 @@ def add(slug: str) -> Response | tuple[str, int]:
             added = campaigns.add_member(session, campaign, form.username.data or "", MemberRole.organizer,
                                          actor.username)
         except DomainError as error:
-            form.username.errors.append(error.message)
+            form.username.errors.append(msg(error))
             return render_template("organizers.html", campaign=campaign, form=form,
                                    organizers=sorted(campaign.organizers)), 400
         name = campaign.name
