@@ -182,7 +182,7 @@ def create(session: Session, config: Config, *, campaign: Campaign, organizer: s
     session.flush()
     for nomination in result.created:
         audit.record(session, organizer, "nomination.create", nomination, campaign=campaign.slug,
-                     recipient=nomination.recipient, award=award, bulk="yes")
+                     recipient=audit.name(nomination.recipient), award=award, bulk="yes")
     if approve and result.created:
         consents = _consents(session, [n.recipient for n in result.created])
         for nomination in result.created:

@@ -93,7 +93,7 @@ def add_member(session: Session, campaign: Campaign, username: str, role: Member
     if username in campaign.usernames(role):
         return False
     campaign.members.append(CampaignMember(username=username, role=role, added_by=canonical_username(actor)))
-    audit.record(session, actor, f"campaign.{role.value}.add", campaign, username=username)
+    audit.record(session, actor, f"campaign.{role.value}.add", campaign, username=audit.name(username))
     session.flush()
     return True
 

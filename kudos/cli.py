@@ -149,7 +149,8 @@ def refresh_contribs() -> None:
 @with_appcontext
 @_sentences
 def prune() -> None:
-    """Skip social deliveries that waited too long for consent; delete audit rows past retention_days."""
+    """Skip social deliveries that waited too long for consent; delete audit rows past retention_days and
+    expired sessions."""
     from kudos import maintenance
 
     with _db().transaction() as session:

@@ -13,12 +13,14 @@ import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import yaml
 
+from kudos import secret_key as secret_key_rules
 from kudos.errors import ConfigError
 from kudos.names import canonical_username
 
@@ -30,6 +32,8 @@ BUILTIN_CHANNELS = ("talkpage", "wall")
 SOCIAL_TYPES = ("mastodon", "bluesky", "telegram", "matrix", "discord", "slack", "zulip")
 _WIKI_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A signed-in session ends this long after sign-in, whatever happens in between (a working day and then some).
+DEFAULT_SESSION_HOURS = 12
 
 # A development instance with nothing configured still has two wikis to nominate on.
 DEMO_WIKIS: dict[str, dict[str, str]] = {
@@ -88,6 +92,7 @@ class Config:
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     campaigns: tuple[CampaignSpec, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    session_lifetime: timedelta = timedelta(hours=DEFAULT_SESSION_HOURS)
 
     @property
     def production(self) -> bool:
@@ -195,7 +200,7 @@ def _validate(data: dict[str, Any]) -> Config:
     known = {
         "environment", "database_url", "secret_key", "dev_login", "admins", "wikis", "oauth", "tool_url",
         "contact", "read_only_reason", "channels", "campaigns", "bot", "delivery", "awards", "ratelimit",
-        "consent", "retention_days", "redis_url", "insight",
+        "consent", "retention_days", "redis_url", "insight", "session_lifetime_hours",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -216,13 +221,10 @@ def _validate(data: dict[str, Any]) -> Config:
         raise ConfigError("The configuration key “dev_login” must be false in production: the demo login "
                           "lets anyone sign in as anyone.")
     secret_key = _string(data, "secret_key", "")
-    if not secret_key:
-        if production:
-            raise ConfigError("The configuration key “secret_key” is missing; production needs a long random "
-                              "secret (set TOOL_SECRET_KEY).")
+    if production:
+        secret_key_rules.check(secret_key, PROJECT_ROOT)
+    elif not secret_key:
         secret_key = _development_secret()
-    elif production and len(secret_key) < 16:
-        raise ConfigError("The configuration key “secret_key” is too short; use at least 16 random characters.")
 
     wikis = _wikis(data.get("wikis"), production)
     channels = _channels(data.get("channels"))
@@ -247,7 +249,17 @@ def _validate(data: dict[str, Any]) -> Config:
         channels=channels,
         campaigns=campaigns,
         raw=data,
+        session_lifetime=_session_lifetime(data.get("session_lifetime_hours")),
     )
+
+
+def _session_lifetime(value: Any) -> timedelta:
+    if value is None:
+        return timedelta(hours=DEFAULT_SESSION_HOURS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24 * 90:
+        raise ConfigError("The configuration key “session_lifetime_hours” must be a whole number of hours "
+                          "from 1 to 2160.")
+    return timedelta(hours=value)
 
 
 def _string(data: Mapping[str, Any], key: str, default: str, where: str = "") -> str:

@@ -164,6 +164,11 @@ class WikiAccount(Base):
     person: Mapped[Person] = relationship(back_populates="accounts")
 
 
+# A nomination approved on submission because the campaign trusts its nominator has "trusted:<nominator>"
+# as its reviewer (kudos.nominations.auto_approve).
+TRUSTED_PREFIX = "trusted:"
+
+
 class Nomination(Base):
     __tablename__ = "nomination"
     __table_args__ = (
@@ -246,10 +251,28 @@ class AuditEvent(Base):
     object_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[str] = mapped_column(Text, default="{}")
 
+    subjects: Mapped[list[AuditSubject]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
     @property
     def data(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.details or "{}")
         return loaded
+
+
+class AuditSubject(Base):
+    """Who an audit event is about, and in what role (kudos.audit): one row per person and role.
+
+    `role` is `actor`, `person` (the event's object is their Person row), `nominator`, `recipient` or
+    `reviewer` (of the nomination the event is about), or `details.<key>` (that detail identifies them).
+    Found by exact canonical name through its index, so a person's rows never depend on text search.
+    """
+
+    __tablename__ = "audit_subject"
+    __table_args__ = (Index("ix_audit_subject_name", "name"), TABLE_ARGS)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 @event.listens_for(Session, "before_flush")
@@ -316,3 +339,20 @@ class RetentionSnapshot(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime)
     cells: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class WebSession(Base):
+    """A browser's session, kept on the server so that signing out, erasure or an expiry ends it for good.
+
+    The browser holds only a random id (signed, in the `kudos_session` cookie); the row is found by the
+    id's SHA-256, so a copy of the table cannot be replayed as cookies.
+    """
+
+    __tablename__ = "web_session"
+    __table_args__ = TABLE_ARGS
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(NAME), index=True)  # None before sign-in
+    data: Mapped[str] = mapped_column(Text)  # the session's keys, as Flask's tagged JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -17,7 +17,7 @@ from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import DomainError, NotFound
-from kudos.models import Campaign, Consent, MemberRole, Nomination, NominationStatus
+from kudos.models import TRUSTED_PREFIX, Campaign, Consent, MemberRole, Nomination, NominationStatus
 from kudos.names import canonical_username
 
 MESSAGE_MIN = 10
@@ -111,7 +111,7 @@ def nominate(
         # A concurrent request won the race for the same pending nomination.
         raise _duplicate(recipient, campaign) from None
     audit.record(session, nominator, "nomination.create", nomination, campaign=campaign.slug,
-                 recipient=recipient, award=award)
+                 recipient=audit.name(recipient), award=award)
     return nomination
 
 
@@ -141,9 +141,6 @@ def approve(
     _move(session, nomination, NominationStatus.approved, reviewer, now)
     outbox.create_deliveries(session, config, nomination, now=now)
     return nomination
-
-
-TRUSTED_PREFIX = "trusted:"
 
 
 def approve_on_submission(session: Session, config: Config, nomination: Nomination, actor: str, *,

@@ -213,7 +213,7 @@ def set_hidden(session: Session, campaign: Campaign, username: str, hidden: bool
         raise DomainError("kudos-error-not-participant", canonical_username(username), campaign.name)
     participant.hidden = hidden
     audit.record(session, actor, "campaign.participant.hide" if hidden else "campaign.participant.show",
-                 campaign, username=participant.username)
+                 campaign, username=audit.name(participant.username))
 
 
 def listed(session: Session, campaign: Campaign, include_hidden: bool = False) -> list[Participant]:

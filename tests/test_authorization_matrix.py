@@ -63,6 +63,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("auth.login", "GET"): Case("/login", everyone(200)),
     ("auth.login", "POST"): Case("/login", everyone(302), {"username": "Someone"}),
     ("auth.logout", "POST"): Case("/logout", everyone(302)),
+    # Anonymous people have no sessions to end: they are sent to sign in first.
+    ("auth.logout_everywhere", "POST"): Case("/logout/everywhere", everyone(302)),
     ("auth.oauth_callback", "GET"): Case("/oauth/callback", everyone(404)),  # no OAuth consumer in demo mode
     ("organizers.index", "GET"): Case("/campaigns/campaign-a/organizers",
                                       roles(302, 403, organizer_a=200, admin=200)),

@@ -34,6 +34,11 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.extensions["kudos.db"] = database or Database(config.database_url)
     csrf.init_app(app)
 
+    from kudos.web import sessions, transport
+
+    sessions.init_app(app, config, app.extensions["kudos.db"])
+    transport.init_app(app, config)
+
     from kudos.web import formats, i18n
 
     i18n.init_app(app)

@@ -14,8 +14,9 @@ import requests
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from kudos import sessions
 from kudos.names import canonical_username
-from kudos.web.context import User, current_config, sign_in, sign_out
+from kudos.web.context import User, current_config, current_database, current_user, sign_in, sign_out
 from kudos.web.forms import DemoLoginForm
 from kudos.web.i18n import bdi, msg
 
@@ -108,6 +109,19 @@ def logout() -> Response:
     # CSRFProtect has already checked the token: a third-party page cannot sign people out.
     sign_out()
     flash(msg("kudos-logout-done"))
+    return redirect(url_for("wall.index"))
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere() -> Response:
+    """End every session of the signed-in person: other browsers, a lost phone, a copied cookie."""
+    user = current_user()
+    if user is None:
+        return redirect(url_for("auth.login", next=url_for("me.index")))
+    with current_database().transaction() as db:
+        sessions.end_all(db, user.username)
+    sign_out()
+    flash(msg("kudos-logout-everywhere-done"))
     return redirect(url_for("wall.index"))
 
 
