@@ -161,9 +161,9 @@ def create(session: Session, config: Config, *, campaign: Campaign, organizer: s
     find_award(config, campaign.wiki, award)
     lines = parse(text)
     if not lines:
-        raise DomainError("Paste at least one user name, one per line.")
+        raise DomainError("kudos-bulk-names-required")
     if len(lines) > MAX_LINES:
-        raise DomainError(f"Paste at most {MAX_LINES} names at a time; this list has {len(lines)}.")
+        raise DomainError("kudos-error-bulk-too-many", MAX_LINES, len(lines))
     found = check(session, campaign, organizer, lines, default_message, lookup)
     valid = [line for line in lines if line.problem is None]
     if valid:  # the whole list, or nothing: AllowanceSpent says how many more are left today

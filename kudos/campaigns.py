@@ -24,7 +24,7 @@ def community_slug(wiki: str) -> str:
 def get(session: Session, slug: str) -> Campaign:
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
-        raise NotFound(f"There is no campaign “{slug}”.")
+        raise NotFound("kudos-error-no-campaign", slug)
     return campaign
 
 
@@ -46,21 +46,20 @@ def create(
     description: str = "",
 ) -> Campaign:
     if not _SLUG.match(slug):
-        raise DomainError("A campaign's short name may hold only lower-case letters, digits and hyphens, "
-                          "and must start with a letter or digit.")
+        raise DomainError("kudos-error-campaign-slug")
     if wiki not in config.wikis:
-        raise DomainError(f"The wiki “{wiki}” is not configured; choose one of {', '.join(sorted(config.wikis))}.")
+        raise DomainError("kudos-error-campaign-wiki", wiki, ", ".join(sorted(config.wikis)))
     if not name.strip():
-        raise DomainError("Give the campaign a name.")
+        raise DomainError("kudos-error-campaign-name")
     if starts and ends and ends < starts:
-        raise DomainError("The campaign cannot end before it starts.")
+        raise DomainError("kudos-error-campaign-dates")
     for channel in channels or []:
         if channel not in config.channels and channel not in BUILTIN_CHANNELS:
-            raise DomainError(f"The channel “{channel}” is not configured.")
+            raise DomainError("kudos-error-campaign-channel", channel)
     if min_editcount is not None and min_editcount < 0:
-        raise DomainError("The minimum edit count cannot be negative.")
+        raise DomainError("kudos-error-campaign-editcount")
     if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
-        raise DomainError(f"A campaign called “{slug}” already exists.")
+        raise DomainError("kudos-error-campaign-exists", slug)
     campaign = Campaign(
         slug=slug, name=name.strip(), wiki=wiki, kind=kind, starts=starts, ends=ends,
         channels=[c for c in channels or [] if c not in BUILTIN_CHANNELS], default_award=default_award,
@@ -95,7 +94,7 @@ def add_member(session: Session, campaign: Campaign, username: str, role: Member
     """
     username = canonical_username(username)
     if not username:
-        raise DomainError("Give the user name to add.")
+        raise DomainError("kudos-error-member-name")
     before = _roles(campaign, username)
     if role.value in before:
         return False

@@ -176,14 +176,14 @@ def delivered_page(session: Session, campaign: Campaign, *, before: Cursor | Non
 def get_delivery(session: Session, delivery_id: int) -> Delivery:
     delivery = session.get(Delivery, delivery_id)
     if delivery is None:
-        raise NotFound(f"There is no delivery number {delivery_id}.")
+        raise NotFound("kudos-error-no-delivery", delivery_id)
     return delivery
 
 
 def retry(session: Session, delivery: Delivery, actor: str, now: datetime | None = None) -> Delivery:
     """Give a failed delivery a fresh start: the job picks it up on its next round."""
     if delivery.status != DeliveryStatus.failed:
-        raise DomainError(f"Only a failed delivery can be retried; this one is {delivery.status.value}.")
+        raise DomainError("kudos-error-retry-not-failed", delivery.status.value)
     now = now or utcnow()
     audit.record(session, actor, "delivery.retry", delivery, channel=delivery.channel,
                  attempts=delivery.attempts, last_error=delivery.last_error)

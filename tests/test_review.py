@@ -345,7 +345,7 @@ def test_delivery_page_says_what_happened_in_words_people_use(database: Database
         f"/campaigns/{campaign.slug}/deliveries").get_data(as_text=True)
     assert ("Posted on <bdi>User talk:Hari</bdi> — <a href=\"https://or.example/w/index.php?title=User_talk:Hari"
             "&amp;diff=77\">see the edit</a>") in page
-    assert "Waiting for <bdi>Ananya</bdi>&#39;s answer about sharing" in page
+    assert "Waiting for <bdi>Ananya</bdi>'s answer about sharing" in page
     assert "Not shared: the recipient said no to sharing." in page
     assert 'Not yet: <span dir="auto">The wiki is read-only: maintenance.</span> Kudos will try again.' in page
     assert page.count("Waiting to be delivered") == 1

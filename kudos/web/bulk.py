@@ -17,7 +17,7 @@ from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign
 from kudos.web.context import current_config, current_database, db_session, wiki_api
 from kudos.web.guard import require
-from kudos.web.i18n import lazy_msg
+from kudos.web.i18n import lazy_msg, msg
 
 bp = Blueprint("bulk", __name__)
 
@@ -73,7 +73,7 @@ def submit(slug: str) -> Response | tuple[str, int]:
     except NotFound:
         raise
     except DomainError as error:
-        form.names.errors = [*form.names.errors, error.message]
+        form.names.errors = [*form.names.errors, msg(error)]
         status = 429 if isinstance(error, allowance.AllowanceSpent) else 400
         return render_template("bulk.html", campaign=campaign, form=form, result=None), status
     # Keep only the lines with problems in the box, so the organizer fixes them and sends again.

@@ -169,7 +169,7 @@ def approve(nomination_id: int) -> Response | tuple[str, int]:
             nomination = nominations.get(session, nomination_id)
             actor = require(Action.review, nomination)
             if not form.validate():
-                raise DomainError("The message is too long.")
+                raise DomainError("kudos-error-message-too-long-short")
             edited = form.message.data if form.message.data and form.message.data.strip() else None
             nominations.approve(session, current_config(), nomination, actor.username, message=edited)
             sentence = msg("kudos-review-approved-edited" if nomination.original_message else "kudos-review-approved",
@@ -177,7 +177,7 @@ def approve(nomination_id: int) -> Response | tuple[str, int]:
     except NotFound:
         raise
     except DomainError as error:
-        return _redisplay(form, nomination_id, error.message, message=form.message.data or "")
+        return _redisplay(form, nomination_id, msg(error), message=form.message.data or "")
     flash(sentence)
     return _back(form)
 
@@ -191,13 +191,13 @@ def reject(nomination_id: int) -> Response | tuple[str, int]:
             nomination = nominations.get(session, nomination_id)
             actor = require(Action.review, nomination)
             if not form.validate():
-                raise DomainError("The reason is too long; keep it under 2000 characters.")
+                raise DomainError("kudos-error-reason-too-long", 2000)
             nominations.reject(session, nomination, actor.username, form.reason.data or "")
             sentence = msg("kudos-review-rejected", bdi(nomination.recipient), bdi(nomination.nominator))
     except NotFound:
         raise
     except DomainError as error:
-        return _redisplay(form, nomination_id, error.message, reason=form.reason.data or "")
+        return _redisplay(form, nomination_id, msg(error), reason=form.reason.data or "")
     flash(sentence)
     return _back(form)
 
