@@ -20,7 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -38,13 +37,14 @@ from kudos.social.share import ShareLinks, share_links
 from kudos.web import delivery_status
 from kudos.web.auth import safe_next
 from kudos.web.context import current_config, current_database, db_session
+from kudos.web.forms import Form
 from kudos.web.guard import acting_actor, require
 from kudos.web.i18n import bdi, current_language, msg
 
 bp = Blueprint("review", __name__)
 
 
-class QueueForm(FlaskForm):
+class QueueForm(Form):
     next = HiddenField()  # the queue page (with its filters) to return to
 
 
@@ -221,7 +221,7 @@ def approve_selected() -> Response:
     return _back(form)
 
 
-class RetryForm(FlaskForm):
+class RetryForm(Form):
     pass
 
 
