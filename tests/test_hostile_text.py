@@ -30,7 +30,7 @@ from sqlalchemy import JSON, String, Text, select, update
 import kudos.web
 from kudos import plaintext
 from kudos.db import Database
-from kudos.models import Base, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus, Person
+from kudos.models import Base, Campaign, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus, Person
 from kudos.outbox import WALL
 from kudos.web.forms import Form
 from tests.support import make_config
@@ -208,6 +208,33 @@ def test_hostile_text_is_cleaned_at_every_input_and_every_feed_parses(app: Flask
     summaries = {e.summary for e in entries}
     assert f"Thanks{KEPT} for\nthe rivers and the maps {ODIA}" in summaries
     assert "Thank you for editing all day." in summaries
+
+
+def test_rows_stored_with_control_characters_do_not_break_the_feeds(app: Flask, database: Database) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["campaign", "create", "--slug", "ws", "--name", "Workshop", "--wiki", "testwiki",
+                               "--organizer", "Hostile Olga"]).exit_code == 0
+    nina, olga = _as(app, "Hostile Nina"), _as(app, "Hostile Olga")
+    assert _nominate(nina, "Hostile Ravi", "Mapped every river of the district.") == 302
+    assert _nominate(nina, "Hostile Rita", "Photographed every temple of the town.") == 302
+    with database.session() as session:
+        pending = [str(i) for i in session.scalars(select(Nomination.id))]
+    assert olga.post("/review/approve-selected", data={"ids": pending}).status_code == 302
+    assert _as(app, "Hostile Ravi").post("/me/consent", data={"choice": "granted"}).status_code == 302
+    with database.transaction() as session:  # what an older Kudos stored: whatever the browser sent
+        session.execute(update(Nomination).values(message=f"Old{HOSTILE} message {ODIA}",
+                                                  nominator=f"Hostile{HOSTILE} Nina"))
+        session.execute(update(Campaign).values(name=f"Old{HOSTILE} campaign"))
+    _deliver_wall(database)
+    client = app.test_client()
+    main, campaign = _assert_well_formed(_feeds(client))
+    assert len(main.entries) == len(campaign.entries) == 2
+    assert f"Old{KEPT} message {ODIA}" in {e.summary for e in main.entries}
+    assert campaign.feed.title.endswith(": Old campaign")  # a title is one line
+    assert not [t for t in (e.title for e in main.entries) if unreadable(t)]
+    # The JSON API and the wall carry the same rows without breaking.
+    assert client.get("/api/v1/shoutouts").status_code == 200
+    assert client.get("/").status_code == 200
 
 
 JOINERS_AND_MARKS = "\u200c\u200d\u200e\u200f\u061c"

@@ -1,0 +1,67 @@
+"""The wall's Atom feeds (`/feed.atom` and each campaign's), written by feedgen.
+
+feedgen builds the document with lxml, so a feed is well-formed XML by construction, whatever the text.
+lxml refuses the characters XML forbids, and rows stored before `kudos.plaintext` held Kudos' inputs may
+hold some: every text passes that rule again on its way in. The privacy rule is the wall's: an entry
+names nobody, and quotes nothing, unless the recipient agreed to public sharing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+from flask import url_for
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from kudos import plaintext, wall
+from kudos.web.context import current_config, db_session
+from kudos.web.i18n import current_language, msg
+
+ENTRIES = 50
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # the `updated` of a feed without entries yet
+
+
+def response(title: str, self_url: str, alternate: str, campaign: str | None = None) -> Response:
+    """The feed of the newest shout-outs (of one campaign, given its slug), as an HTTP response."""
+    shoutouts = wall.recent(db_session(), current_config(), limit=ENTRIES, campaign=campaign)
+    body = atom(shoutouts, title=title, self_url=self_url, alternate=alternate,
+                permalink_base=url_for("wall.index", _external=True) + "shoutouts/")
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+def atom(shoutouts: list[wall.ShoutOut], *, title: str, self_url: str, alternate: str, permalink_base: str) -> bytes:
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(_line(title))
+    feed.link(href=self_url, rel="self")
+    feed.link(href=alternate, rel="alternate")
+    feed.updated(_utc(shoutouts[0].delivered_at) if shoutouts else _NEVER)
+    feed.author(name=_line(msg("kudos-tool-name")))
+    feed.generator(_line(msg("kudos-tool-name")))  # rather than feedgen's own name and home page
+    feed.language(current_language())
+    for s in shoutouts:
+        permalink = f"{permalink_base}{s.nomination_id}"
+        entry = feed.add_entry(order="append")
+        entry.id(permalink)
+        entry.updated(_utc(s.delivered_at))
+        entry.link(href=permalink, rel="alternate")
+        entry.category(term=s.campaign_slug, label=_line(s.campaign_name))
+        if s.anonymous:
+            entry.title(_line(msg("kudos-shoutout-anonymous-title", s.wiki_name)))
+            entry.summary(_line(msg("kudos-feed-anonymous-summary", s.award_name, s.campaign_name)))
+        else:
+            entry.title(_line(msg("kudos-shoutout-title", s.recipient)))
+            entry.summary(plaintext.clean(s.message or "").strip())
+    body: bytes = feed.atom_str()
+    return body
+
+
+def _line(text: str) -> str:
+    # Messages come HTML-escaped; the feed's text elements are plain text that lxml escapes itself.
+    return plaintext.line(text.unescape() if isinstance(text, Markup) else text)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)  # stored naive, in UTC
