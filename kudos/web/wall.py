@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from kudos import campaigns, wall
+from kudos import campaigns, ids, wall
 from kudos.names import canonical_username
 from kudos.web import feeds
 from kudos.web.context import current_config, db_session
@@ -19,8 +19,7 @@ PAGE = 20
 
 
 def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return ids.parse(request.args.get(name))
 
 
 def wiki_arg() -> str | None:
@@ -69,7 +68,7 @@ def person(wiki: str, username: str) -> str | tuple[str, int]:
     return _page("person_wall.html", wiki=wiki, wiki_name=config.wiki(wiki).name, recipient=name)
 
 
-@bp.get("/shoutouts/<int:nomination_id>")
+@bp.get("/shoutouts/<id:nomination_id>")
 def shoutout(nomination_id: int) -> str:
     found = wall.one(db_session(), current_config(), nomination_id)
     if found is None:
