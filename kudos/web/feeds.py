@@ -8,10 +8,10 @@ names nobody, and quotes nothing, unless the recipient agreed to public sharing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
-from flask import url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -25,13 +25,16 @@ _NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # the `updated` of a feed without ent
 
 def response(title: str, self_url: str, alternate: str, campaign: str | None = None) -> Response:
     """The feed of the newest shout-outs (of one campaign, given its slug), as an HTTP response."""
-    shoutouts = wall.recent(db_session(), current_config(), limit=ENTRIES, campaign=campaign)
+    config = current_config()
+    shoutouts = wall.recent(db_session(), config, limit=ENTRIES, campaign=campaign)
     body = atom(shoutouts, title=title, self_url=self_url, alternate=alternate,
-                permalink_base=url_for("wall.index", _external=True) + "shoutouts/")
+                permalink=lambda nomination_id: wall.permalink(config, nomination_id))
     return Response(body, content_type="application/atom+xml; charset=utf-8")
 
 
-def atom(shoutouts: list[wall.ShoutOut], *, title: str, self_url: str, alternate: str, permalink_base: str) -> bytes:
+def atom(shoutouts: list[wall.ShoutOut], *, title: str, self_url: str, alternate: str,
+         permalink: Callable[[int], str]) -> bytes:
+    """An entry's id and link are the shout-out's permalink, the same in every language and on every feed."""
     feed = FeedGenerator()
     feed.id(self_url)
     feed.title(_line(title))
@@ -42,11 +45,11 @@ def atom(shoutouts: list[wall.ShoutOut], *, title: str, self_url: str, alternate
     feed.generator(_line(msg("kudos-tool-name")))  # rather than feedgen's own name and home page
     feed.language(current_language())
     for s in shoutouts:
-        permalink = f"{permalink_base}{s.nomination_id}"
+        link = permalink(s.nomination_id)
         entry = feed.add_entry(order="append")
-        entry.id(permalink)
+        entry.id(link)
         entry.updated(_utc(s.delivered_at))
-        entry.link(href=permalink, rel="alternate")
+        entry.link(href=link, rel="alternate")
         entry.category(term=s.campaign_slug, label=_line(s.campaign_name))
         if s.anonymous:
             entry.title(_line(msg("kudos-shoutout-anonymous-title", s.wiki_name)))
