@@ -21,20 +21,25 @@ from __future__ import annotations
 import re
 
 # Unicode's line breaks: CRLF, CR, vertical tab, form feed, next line, line and paragraph separators.
-_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
-    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
-_REMOVED = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x9f"  # controls other than tab and the line breaks
+_BREAK_CHARACTERS = "\r\x0b\x0c\x85\u2028\u2029"
+_BREAKS = re.compile(f"\r\n?|[{_BREAK_CHARACTERS}]")
+_REMOVED_CHARACTERS = (
+    "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f"  # controls other than tab and the line breaks
     "\ud800-\udfff"  # lone surrogates: not characters, and no encoding can store them
     "\u202a-\u202e\u2066-\u2069"  # bidi embeddings, overrides and isolates
     "\ufeff\ufff9-\ufffb"  # byte order mark, interlinear annotations
-    + _NONCHARACTERS + "]")
+    "\ufdd0-\ufdef" + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}"
+                               for plane in range(17))  # noncharacters
+)
+_REMOVED = re.compile(f"[{_REMOVED_CHARACTERS}]")
+_EITHER = re.compile(f"[{_BREAK_CHARACTERS}{_REMOVED_CHARACTERS}]")
 _WHITESPACE = re.compile("[ \t\n]+")
 
 
 def clean(text: str) -> str:
     """Text of any number of lines: LF line breaks, and none of the removed characters."""
+    if _EITHER.search(text) is None:  # nearly all text: one scan, and the same string back
+        return text
     return _REMOVED.sub("", _BREAKS.sub("\n", text))
 
 

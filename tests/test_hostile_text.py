@@ -225,13 +225,17 @@ def test_rows_stored_with_control_characters_do_not_break_the_feeds(app: Flask, 
         session.execute(update(Nomination).values(message=f"Old{HOSTILE} message {ODIA}",
                                                   nominator=f"Hostile{HOSTILE} Nina"))
         session.execute(update(Campaign).values(name=f"Old{HOSTILE} campaign"))
+        # Markup in a name is text, escaped once.
+        session.execute(update(Person).where(Person.username == "Hostile Ravi").values(username="R&D <Ravi>"))
+        session.execute(update(Nomination).where(Nomination.recipient == "Hostile Ravi").values(recipient="R&D <Ravi>"))
     _deliver_wall(database)
     client = app.test_client()
     main, campaign = _assert_well_formed(_feeds(client))
     assert len(main.entries) == len(campaign.entries) == 2
     assert f"Old{KEPT} message {ODIA}" in {e.summary for e in main.entries}
     assert campaign.feed.title.endswith(": Old campaign")  # a title is one line
-    assert not [t for t in (e.title for e in main.entries) if unreadable(t)]
+    assert "R&D <Ravi> was thanked" in {e.title for e in main.entries}
+    assert b"R&amp;D &lt;Ravi&gt;" in _feeds(client)["/feed.atom"]
     # The JSON API and the wall carry the same rows without breaking.
     assert client.get("/api/v1/shoutouts").status_code == 200
     assert client.get("/").status_code == 200
