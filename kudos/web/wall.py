@@ -11,7 +11,7 @@ from kudos import campaigns, ids, wall
 from kudos.names import canonical_username
 from kudos.web import feeds
 from kudos.web.context import current_config, db_session
-from kudos.web.i18n import msg
+from kudos.web.i18n import msg_text
 
 bp = Blueprint("wall", __name__)
 
@@ -78,13 +78,13 @@ def shoutout(nomination_id: int) -> str:
 
 @bp.get("/feed.atom")
 def feed() -> Response:
-    return feeds.response(msg("kudos-feed-title"), url_for("wall.feed", _external=True),
+    return feeds.response(msg_text("kudos-feed-title"), url_for("wall.feed", _external=True),
                           url_for("wall.index", _external=True))
 
 
 @bp.get("/campaigns/<slug>/feed.atom")
 def campaign_feed(slug: str) -> Response:
     found = campaigns.get(db_session(), slug)
-    return feeds.response(msg("kudos-feed-campaign-title", found.name),
+    return feeds.response(msg_text("kudos-feed-campaign-title", found.name),
                           url_for("wall.campaign_feed", slug=slug, _external=True),
                           url_for("wall.campaign", slug=slug, _external=True), campaign=slug)
