@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import accounts, allowance, audit, nominations
+from kudos import accounts, allowance, audit, nominations, plaintext
 from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -71,7 +71,7 @@ class Result:
 def parse(text: str) -> list[Line]:
     """One user name per line, or CSV `username,message`; blank lines and a header line are ignored."""
     lines = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(plaintext.clean(text).split("\n"), start=1):
         if not raw.strip():
             continue
         if "," in raw:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import audit
+from kudos import audit, plaintext
 from kudos.config import BUILTIN_CHANNELS, Config
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign, CampaignKind, CampaignMember, MemberRole
@@ -45,11 +45,12 @@ def create(
     min_editcount: int | None = None,
     description: str = "",
 ) -> Campaign:
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise DomainError("kudos-error-campaign-slug")
     if wiki not in config.wikis:
         raise DomainError("kudos-error-campaign-wiki", wiki, ", ".join(sorted(config.wikis)))
-    if not name.strip():
+    name, description = plaintext.line(name), plaintext.clean(description).strip()
+    if not name:
         raise DomainError("kudos-error-campaign-name")
     if starts and ends and ends < starts:
         raise DomainError("kudos-error-campaign-dates")
@@ -61,7 +62,7 @@ def create(
     if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
         raise DomainError("kudos-error-campaign-exists", slug)
     campaign = Campaign(
-        slug=slug, name=name.strip(), wiki=wiki, kind=kind, starts=starts, ends=ends,
+        slug=slug, name=name, wiki=wiki, kind=kind, starts=starts, ends=ends,
         channels=[c for c in channels or [] if c not in BUILTIN_CHANNELS], default_award=default_award,
         min_editcount=min_editcount, language=config.wiki(wiki).language, created_by=canonical_username(actor),
         description=description,

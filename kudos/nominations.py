@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kudos import accounts, allowance, audit, outbox, people
+from kudos import accounts, allowance, audit, outbox, people, plaintext
 from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -54,7 +54,7 @@ def get(session: Session, nomination_id: int) -> Nomination:
 
 
 def check_message(message: str) -> str:
-    message = message.strip()
+    message = plaintext.clean(message).strip()
     if len(message) < MESSAGE_MIN:
         raise DomainError("kudos-error-message-too-short", MESSAGE_MIN)
     if len(message) > MESSAGE_MAX:
@@ -96,7 +96,7 @@ def nominate(
     if people.is_opted_out(session, recipient):
         raise DomainError("kudos-nominate-opted-out", recipient)
     message = check_message(message)
-    link = link.strip()
+    link = plaintext.line(link)
     if len(link) > LINK_MAX:
         raise DomainError("kudos-error-link-too-long", LINK_MAX)
     find_award(config, campaign.wiki, award)
@@ -139,7 +139,8 @@ def approve(
         raise DomainError("kudos-error-opted-out-since", nomination.recipient)
     if message is not None:
         edited = check_message(message)
-        if edited != nomination.message:
+        # Compared as the rule would store it: a row from before the rule is not "edited" by being shown.
+        if edited != plaintext.clean(nomination.message).strip():
             audit.record(session, reviewer, "nomination.edit", nomination,
                          before=nomination.message, after=edited)
             nomination.original_message = nomination.original_message or nomination.message
@@ -180,7 +181,7 @@ def auto_approve(session: Session, config: Config, nomination: Nomination,
 
 def reject(session: Session, nomination: Nomination, reviewer: str, reason: str,
            now: datetime | None = None) -> Nomination:
-    reason = reason.strip()
+    reason = plaintext.clean(reason).strip()
     if not reason:
         raise DomainError("kudos-error-reject-reason")
     _check_transition(nomination, NominationStatus.rejected)

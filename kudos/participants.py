@@ -18,7 +18,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import audit
+from kudos import audit, plaintext
 from kudos.config import Config
 from kudos.errors import ConfigError, DomainError
 from kudos.models import Campaign, Participant, ParticipantSource
@@ -75,7 +75,7 @@ class Parsed:
         if not name:
             return
         if _ILLEGAL.search(name) or len(name.encode()) > 255:
-            self.rejected.append(raw.strip())
+            self.rejected.append(plaintext.line(raw))
         elif name not in self.names:
             self.names.append(name)
 
@@ -83,7 +83,7 @@ class Parsed:
 def parse_paste(text: str) -> Parsed:
     """One user name per line; blank lines are ignored, `User:` prefixes are dropped."""
     parsed = Parsed()
-    for line in text.splitlines():
+    for line in plaintext.clean(text).split("\n"):
         parsed.add(line)
     return parsed
 

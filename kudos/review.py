@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from kudos import audit, nominations
+from kudos import audit, ids, nominations
 from kudos.access import Action, Actor, may
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -38,11 +38,15 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str | None) -> Cursor | None:
+        """The cursor `encode` wrote, or None for anything else (the list then starts at its beginning)."""
         if not text or len(text) > 40:
             return None
         stamp, _, number = text.partition("-")
+        row_id = ids.parse(number)
+        if row_id is None:
+            return None
         try:
-            return cls(datetime.strptime(stamp, _CURSOR_FORMAT), int(number))
+            return cls(datetime.strptime(stamp, _CURSOR_FORMAT), row_id)
         except ValueError:
             return None
 

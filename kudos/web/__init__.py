@@ -11,6 +11,7 @@ from werkzeug.exceptions import Forbidden
 from kudos.config import PROJECT_ROOT, Config
 from kudos.db import Database
 from kudos.errors import DomainError, NotFound
+from kudos.web.converters import IdConverter
 
 csrf = CSRFProtect()
 
@@ -32,6 +33,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     )
     app.extensions["kudos.config"] = config
     app.extensions["kudos.db"] = database or Database(config.database_url)
+    app.url_map.converters["id"] = IdConverter
     csrf.init_app(app)
 
     from kudos.web import sessions, transport

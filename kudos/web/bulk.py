@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, current_app, render_template
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -16,6 +15,7 @@ from kudos.awards import catalogue
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign
 from kudos.web.context import current_config, current_database, db_session, wiki_api
+from kudos.web.forms import Form
 from kudos.web.guard import require
 from kudos.web.i18n import lazy_msg, msg
 
@@ -24,7 +24,7 @@ bp = Blueprint("bulk", __name__)
 LookupFactory = Callable[[str], bulk.Lookup]
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     names = TextAreaField(lazy_msg("kudos-bulk-names-label"), validators=[
         DataRequired(lazy_msg("kudos-bulk-names-required")), Length(max=200_000)])
     message = TextAreaField(lazy_msg("kudos-bulk-message-label"), validators=[Length(max=2000)])
