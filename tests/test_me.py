@@ -124,6 +124,9 @@ def test_blocked_people_manage_their_own_choices(client: FlaskClient, database: 
     assert client.get("/me").status_code == 200
     assert client.post("/me/consent", data={"choice": "refused"}).status_code == 302
     assert client.post("/me/opt-out", data={"opted_out": "yes"}).status_code == 302
+    with database.session() as session:
+        assert people.consent_of(session, "Bob") == Consent.refused
+        assert people.is_opted_out(session, "Bob")
 
 
 def test_my_kudos_needs_sign_in(client: FlaskClient) -> None:
