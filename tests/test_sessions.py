@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from datetime import datetime, timedelta
 
 import pytest
@@ -220,3 +221,10 @@ def test_a_lifetime_that_is_not_whole_hours_is_refused(hours: object) -> None:
 
     with pytest.raises(ConfigError, match="“session_lifetime_hours” must be a whole number of hours"):
         make_config(session_lifetime_hours=hours)
+
+
+def test_a_new_secret_key_signs_everyone_out(database: Database) -> None:
+    """toolforge/README.md: changing TOOL_SECRET_KEY signs everyone out (the cookie's signature no longer holds)."""
+    cookie = _cookie(_sign_in(_app(database), "Alice"))
+    assert _who(_device(_app(database), cookie)) == "Alice"  # the same key: still Alice
+    assert _who(_device(_app(database, secret_key=secrets.token_hex(32)), cookie)) is None
