@@ -7,13 +7,16 @@ filled once for the module.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 
 from kudos import migrate
+from kudos.config import PROJECT_ROOT
 from kudos.db import Database
 from kudos.models import Consent
 from tests.factories import make_campaign
@@ -60,3 +63,15 @@ def test_following_next_at_the_largest_size_reads_every_shout_out_once(client: F
     ids = [s["id"] for s in first["shoutouts"] + second["shoutouts"]]
     assert len(ids) == len(set(ids)) == SHOUT_OUTS and ids == sorted(ids, reverse=True)
     assert second["next"] is None
+
+
+def test_a_shout_out_has_the_fields_the_readme_shows(client: FlaskClient) -> None:
+    readme = (Path(PROJECT_ROOT) / "README.md").read_text(encoding="utf-8")
+    example = json.loads(readme.split("$ curl -s 'https://kudos.toolforge.org/api/v1/shoutouts")[1]
+                         .split("\n", 1)[1].split("```")[0])
+    page = client.get("/api/v1/shoutouts").get_json()
+    assert set(page) == set(example)
+    shared = next(s for s in page["shoutouts"] if not s["anonymous"])
+    documented = example["shoutouts"][0]
+    assert set(shared) == set(documented) and set(shared["campaign"]) == set(documented["campaign"])
+    assert {key: type(value) for key, value in shared.items()} == {key: type(v) for key, v in documented.items()}
