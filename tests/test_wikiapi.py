@@ -76,10 +76,12 @@ def test_a_block_counts_once_the_answer_is_older_than_the_cache_time(wiki) -> No
 def test_requests_carry_the_tools_user_agent_and_maxlag() -> None:
     stub = _Stub().start()
     try:
-        api = WikiApi(wiki_config(stub.base_url + "/api.php"))
+        contact = "https://kudos.toolforge.org/ (User:Example)"  # TOOL_CONTACT, as the deployment guide says
+        api = WikiApi(make_config(contact=contact, tool_url="https://kudos.toolforge.org", wikis={
+            "testwiki": {"api_url": stub.base_url + "/api.php", "language": "en", "name": "Test Wiki"}}))
         api.users("testwiki", ["Someone"])
         sent = stub.requests_to("/api.php")[0]
-        assert sent.header("User-Agent") == api.config.user_agent and "Kudos/" in api.config.user_agent
+        assert sent.header("User-Agent") == f"Kudos/0.1 (https://kudos.toolforge.org; {contact})"
         assert sent.query["maxlag"] == "5" and sent.query["ususers"] == "Someone"
     finally:
         stub.stop()
