@@ -105,6 +105,7 @@ def test_every_job_command_exists() -> None:
     assert len(names) == len(set(names)) and {"delivery", "prune", "migrate"} <= set(names)
     for job in loaded:
         assert job["image"].startswith("tool-") and job["image"].endswith(":latest"), job
+        assert job["emails"] == "onfailure", job  # the guide: a failing job mails the maintainers
         _assert_command_exists(_resolve(job["command"]))
     delivery = next(j for j in loaded if j["name"] == "delivery")
     assert delivery["continuous"] is True

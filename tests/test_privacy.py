@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -242,3 +243,11 @@ def test_privacy_page_states_the_retention_period(database: Database) -> None:
     app = create_app(make_config(database_url=database.url, retention_days=90), database)
     text = app.test_client().get("/privacy").get_data(as_text=True)
     assert "deleted after 90 days" in text
+
+
+def test_the_pseudonym_of_an_erased_person_depends_on_the_secret_key() -> None:
+    """toolforge/README.md: changing TOOL_SECRET_KEY changes the pseudonyms of erased users."""
+    first, second = make_config(secret_key=secrets.token_hex(32)), make_config(secret_key=secrets.token_hex(32))
+    ana = privacy.placeholder(first, "Ana")
+    assert ana == privacy.placeholder(first, "ana") != privacy.placeholder(first, "Ananya")
+    assert ana != privacy.placeholder(second, "Ana")

@@ -52,7 +52,15 @@ def test_writes_are_refused_with_the_reason(database: Database) -> None:
 def test_sign_in_and_out_still_work(database: Database) -> None:
     client = _client(database, REASON)
     assert client.post("/login", data={"username": "Nina"}).status_code == 302
+    assert _signed_in_as(client) == "Nina"
     assert client.post("/logout").status_code == 302
+    assert _signed_in_as(client) is None
+
+
+def _signed_in_as(client: FlaskClient) -> str | None:
+    with client.session_transaction() as session:
+        user = session.get("user")
+    return user["username"] if user else None
 
 
 def test_without_a_reason_writes_go_through(database: Database) -> None:

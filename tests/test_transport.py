@@ -115,9 +115,13 @@ def test_feeds_and_api_name_the_tool_url(seeded: tuple[Flask, dict[str, object]]
 @SQLITE_ONLY
 def test_development_follows_the_request(database: Database) -> None:
     """`make run` on 127.0.0.1:5000 links to itself."""
-    app = web_app(database, make_config(database_url=database.url, tool_url=TOOL_URL))
+    config = make_config(database_url=database.url, tool_url=TOOL_URL)
+    with database.transaction() as session:
+        demo.seed(session, config)  # shout-outs enough for a next page
+    app = web_app(database, config)
     page = app.test_client().get("/api/v1/shoutouts?limit=1", base_url="http://127.0.0.1:5000").get_json()
-    assert page["next"] is None or page["next"].startswith("http://127.0.0.1:5000/")
+    assert page["next"].startswith("http://127.0.0.1:5000/api/v1/shoutouts?")
+    assert page["shoutouts"][0]["url"].startswith("http://127.0.0.1:5000/shoutouts/")
     feed = app.test_client().get("/feed.atom", base_url="http://127.0.0.1:5000").get_data(as_text=True)
     assert 'href="http://127.0.0.1:5000/feed.atom"' in feed
 

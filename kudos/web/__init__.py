@@ -81,7 +81,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(consent.bp)
     ratelimit.init_app(app, config)
 
-    from kudos.cli import register as register_cli
+    from kudos.web.cli import register as register_cli
 
     register_cli(app)
     _register_request_hooks(app)

@@ -36,7 +36,12 @@ def shoutouts() -> Response:
     if len(found) == limit:
         following = url_for("api.shoutouts", before=found[-1].id, limit=limit, wiki=wiki, campaign=campaign,
                             _external=True)
-    response = jsonify(shoutouts=items, next=following)
-    # Public, read-only and free of personal data without consent: any site may read it.
+    return jsonify(shoutouts=items, next=following)
+
+
+@bp.after_request
+def readable_by_any_site(response: Response) -> Response:
+    """Public, read-only and free of personal data without consent: any site may read every answer, its
+    refusals (an unknown wiki) included."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -1,6 +1,7 @@
 """Maintenance commands: `flask --app app db upgrade`, `seed-demo`, `campaign create`, `organizer add` …
 
-Each command reports a problem as one sentence and exits non-zero, never with a traceback.
+Flask's command line is part of the web adapter: each command reads its arguments and calls the core.
+Each reports a problem as one sentence and exits non-zero, never with a traceback.
 """
 
 from __future__ import annotations
