@@ -33,7 +33,7 @@ CACHE_SIZE = 20_000
 _TITLE_BYTES = 255
 # Characters MediaWiki never allows in a title (and so in a user name); the API would call them invalid.
 _ILLEGAL_TITLE = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]")
-_REVISION_PATH = re.compile(r"^Special:(?:Diff|PermanentLink|Permalink)/(\d+)(?:/(\d+))?$", re.IGNORECASE)
+REVISION_PATH = re.compile(r"^Special:(?:Diff|PermanentLink|Permalink)/(\d+)(?:/(\d+))?$", re.IGNORECASE)
 
 
 class WikiUnavailable(DomainError):
@@ -232,14 +232,18 @@ def parse_link(site: Wiki, link: str) -> tuple[str | None, int | None]:
         raise DomainError("Give a page title or the address of a page or diff.")
     if re.match(r"^(https?:)?//", text, re.IGNORECASE):
         return _parse_url(site, text)
-    found = _REVISION_PATH.match(text.replace(" ", "_"))
+    found = REVISION_PATH.match(text.replace(" ", "_"))
     if found:
         return None, int(found.group(2) or found.group(1))
     return text.replace("_", " "), None
 
 
 def _parse_url(site: Wiki, url: str) -> tuple[str | None, int | None]:
-    parts = urlsplit(url if not url.startswith("//") else "https:" + url)
+    try:
+        parts = urlsplit(url if not url.startswith("//") else "https:" + url)
+    except ValueError:  # an unclosed "[" of an IPv6 address
+        raise DomainError(f"“{_short(url)}” is not a web address Kudos can read; give a page title or paste the "
+                          f"address of a page or diff on {site.name} again.") from None
     wiki_host = urlsplit(site.api_url).netloc.lower()
     if parts.netloc.lower() != wiki_host:
         raise DomainError(f"The link points to {_short(parts.netloc or 'another site', 80)}, not to {site.name}; "
@@ -260,7 +264,7 @@ def _parse_url(site: Wiki, url: str) -> tuple[str | None, int | None]:
                 break
     if not title:
         raise DomainError(f"That address is on {site.name} but does not name a page or a diff.")
-    found = _REVISION_PATH.match(title.replace(" ", "_"))
+    found = REVISION_PATH.match(title.replace(" ", "_"))
     if found:
         return None, int(found.group(2) or found.group(1))
     return title.replace("_", " "), None
