@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from kudos.models import Campaign, Nomination, NominationStatus, Person, Suggestion
 from kudos.names import canonical_username
 
-PER_PAGE = 50
+PER_PAGE = 25  # as the review queue: each person comes with their edits, a line to write and three buttons
 
 
 @dataclass(frozen=True)

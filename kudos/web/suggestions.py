@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -107,10 +108,12 @@ def _render(campaign: Campaign, status: int = 200, *, thank_form: ThankSeveralFo
             listing.mark_shown(writing, campaign, [item.user_id for item in shown.items], now)
     typed = request.form if request.method == "POST" else None  # what was typed comes back after a refusal
     picked = set(typed.getlist("pick")) if typed else set()
-    people = [{"person": person, "thank": _thank_url(campaign, person),
+    # One url_for for the whole page: the person and the edit are the only parts that change.
+    nominate = url_for("nominate.form", campaign=campaign.slug, wiki=campaign.wiki, via=SUGGESTIONS)
+    people = [{"person": person, "thank": _thank_url(nominate, person, evidence_link(person)),
                "message": typed.get(f"line-{person.user_id}", "") if typed else suggestion_message(person),
                "picked": str(person.user_id) in picked,
-               "edit_thanks": {e.revid: _thank_url(campaign, person, f"Special:Diff/{e.revid}")
+               "edit_thanks": {e.revid: _thank_url(nominate, person, f"Special:Diff/{e.revid}")
                                for e in person.notable}} for person in shown.items]
     return render_template(
         "suggestions.html", campaign=campaign, page=shown, people=people, now=now,
@@ -121,9 +124,8 @@ def _render(campaign: Campaign, status: int = 200, *, thank_form: ThankSeveralFo
         open=is_open, can_manage=bool(allowed(Action.manage_campaign, campaign))), status
 
 
-def _thank_url(campaign: Campaign, person: listing.Shown, link: str | None = None) -> str:
-    return url_for("nominate.form", campaign=campaign.slug, wiki=campaign.wiki, user=person.username,
-                   link=link if link is not None else evidence_link(person) or None, via=SUGGESTIONS)
+def _thank_url(nominate: str, person: listing.Shown, link: str) -> str:
+    return f"{nominate}&{urlencode({'user': person.username, **({'link': link} if link else {})})}"
 
 
 @bp.get("/campaigns/<slug>/suggestions")
