@@ -24,6 +24,7 @@ from kudos.suggestions import bar, decisions, listing, refresh
 from kudos.suggestions import wiki as suggestion_wiki
 from tests.factories import make_campaign, make_nomination
 from tests.servers.mediawiki import ImportedRevision, LocalWiki
+from tests.stub_http import Recorded, Reply, StubServer
 from tests.support import make_config
 
 ON_SQLITE = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -290,3 +291,44 @@ def test_the_bar_refuses_what_is_not_a_whole_number_in_range() -> None:
         with pytest.raises(Exception, match="must be a whole number|is not a setting"):
             bar.check(values)
     assert bar.check({"newcomer_days": 0, "days": 90}) == {"newcomer_days": 0, "days": 90}
+
+
+@ON_SQLITE
+def test_a_wiki_without_growthexperiments_still_gets_its_suggestions(wiki: LocalWiki, database: Database) -> None:
+    """The local wiki has no GrowthExperiments: its rest.php answers 404 for user impact, and nothing else changes."""
+    config = make_config(database_url=database.url, suggestions={"user_impact_wikis": ["orwiki"]}, wikis={
+        "orwiki": {"api_url": wiki.api_url, "language": "or", "name": "Local test wiki"}})
+    campaign_id = _campaign(database, config, PARTICIPANTS, newcomer_days=0)
+    summary = refresh.refresh(database, config)
+    shown = _shown(database, campaign_id)
+    assert summary.impact_requests == len(shown) == 4 and not summary.failed
+    assert {(s.thanks_received, s.streak_days) for s in shown.values()} == {(None, None)}
+
+
+class GrowthStub(StubServer):
+    """GrowthExperiments' user-impact endpoint, answering as the extension's UserImpact serialises."""
+
+    def route(self, request: Recorded) -> Reply:
+        if request.path == "/rest.php/growthexperiments/v0/user-impact/%2342":
+            return Reply(200, {"@version": 8, "userId": 42, "userName": "Sg Ana", "receivedThanksCount": 3,
+                               "longestEditingStreak": {"datePeriod": {"start": "2026-11-20", "end": "2026-11-24",
+                                                                       "days": 5}, "totalEditCountForPeriod": 9}})
+        if request.path == "/rest.php/growthexperiments/v0/user-impact/%2343":
+            return Reply(200, {"receivedThanksCount": "many", "longestEditingStreak": ""})
+        return Reply(404, {"errorKey": "rest-no-match"})
+
+
+def test_user_impact_adds_thanks_and_streaks_and_ignores_anything_else() -> None:
+    stub = GrowthStub().start()
+    try:
+        config = make_config(wikis={"orwiki": {"api_url": stub.base_url + "/api.php", "language": "or",
+                                               "name": "Stub"}})
+        client = suggestion_wiki.SuggestClient(config)
+        assert client.impact("orwiki", 42) == (3, 5)
+        assert client.impact("orwiki", 43) == (None, None)
+        assert client.impact("orwiki", 44) == (None, None)
+        stub.fail("/rest.php", 500)
+        assert client.impact("orwiki", 42) == (None, None)
+        assert client.impact_requests == 4 and client.requests == 0
+    finally:
+        stub.stop()
