@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kudos import participants, people
 from kudos.clock import utcnow
@@ -332,3 +332,37 @@ def test_user_impact_adds_thanks_and_streaks_and_ignores_anything_else() -> None
         assert client.impact_requests == 4 and client.requests == 0
     finally:
         stub.stop()
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_snooze_committed_while_the_job_retires_the_person_is_kept(database: Database) -> None:
+    """The job read the row, the organizer snoozed the person and committed, then the job found them no longer a
+    suggestion: the row and the snooze stay (InnoDB's delete sees the committed snooze)."""
+    config = make_config(database_url=database.url)
+    now = utcnow().replace(microsecond=0)
+    with database.transaction() as session:
+        campaign_id = make_campaign(session, config, slug="race").id
+        edits = [suggestion_wiki.Edit(n, "Race page", 0, now, 50, "", False, False, True) for n in range(9)]
+        account = suggestion_wiki.Account("Sg Racer", True, 77, editcount=20)
+        refresh.store(session, campaign_id, {77: (account, "participant", refresh.figures(edits, now, 7))}, {}, now)
+
+    snoozed: list[bool] = []
+
+    def organizer_snoozes(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("DELETE FROM suggestion") and not snoozed:
+            snoozed.append(True)
+            with database.transaction() as other:
+                campaign = other.get(Campaign, campaign_id)
+                assert campaign is not None
+                decisions.snooze(other, campaign, 77, "Olga", now)
+
+    event.listen(database.engine, "before_cursor_execute", organizer_snoozes)
+    try:
+        with database.transaction() as job:
+            refresh.store(job, campaign_id, {}, {}, now)  # no longer found: retire
+    finally:
+        event.remove(database.engine, "before_cursor_execute", organizer_snoozes)
+    assert snoozed
+    with database.session() as session:
+        row = session.get(Suggestion, (campaign_id, 77))
+        assert row is not None and row.snoozed_by == "Olga"

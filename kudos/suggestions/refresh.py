@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from kudos.clock import utcnow
@@ -233,7 +233,13 @@ def _retire(session: Session, row: Suggestion, now: datetime) -> None:
     needed = (row.shown_at or row.thanked_at or row.dismissed_at
               or (row.snoozed_until is not None and row.snoozed_until > now))
     if not needed:
-        session.delete(row)
+        # Only if still so as it is deleted: an organizer's decision committed meanwhile keeps the row.
+        session.execute(delete(Suggestion).where(
+            Suggestion.campaign_id == row.campaign_id, Suggestion.user_id == row.user_id,
+            Suggestion.shown_at.is_(None), Suggestion.thanked_at.is_(None), Suggestion.dismissed_at.is_(None),
+            or_(Suggestion.snoozed_until.is_(None), Suggestion.snoozed_until <= now))
+            .execution_options(synchronize_session=False))
+        session.expunge(row)
         return
     row.registered = row.editcount = row.days = row.edits = row.pages = row.bytes_added = row.reverted = None
     row.thanks_received = row.streak_days = None
