@@ -44,12 +44,9 @@ class AllowanceSpent(DomainError):
 
     def __init__(self, kind: Kind, per_day: int, left: int, wanted: int) -> None:
         if kind == Kind.nominations:
-            sentence = (f"Kudos accepts at most {per_day} nominations a day from one person, and you have "
-                        f"reached that number today (UTC). This nomination was not saved; send it again tomorrow.")
+            super().__init__("kudos-error-allowance-nominations", per_day)
         else:
-            sentence = (f"Kudos accepts at most {per_day} nominations a day from one person's lists; this list "
-                        f"would make {wanted}, and you can make only {left} more today (UTC). Nothing was saved.")
-        super().__init__(sentence)
+            super().__init__("kudos-error-allowance-bulk", per_day, wanted, left)
         self.kind, self.per_day, self.left = kind, per_day, left
 
 

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from kudos import plaintext
 from kudos.models import TRUSTED_PREFIX, AuditEvent, AuditSubject, Delivery, Nomination, Person
 from kudos.names import canonical_username
 
@@ -63,6 +64,7 @@ def dumps(details: dict[str, Any]) -> str:
 def record(session: Session, actor: str, action: str, obj: Any, **details: Any) -> AuditEvent:
     object_type = getattr(obj, "__tablename__", type(obj).__name__.lower())
     object_id = str(getattr(obj, "id", None) or getattr(obj, "slug", "") or obj)
+    actor = plaintext.line(actor)
     subjects = _object_subjects(obj)
     if actor not in TOOL_ACTORS:
         subjects.add((canonical_username(actor), "actor"))

@@ -50,7 +50,7 @@ def find_award(config: Config, wiki: str, award_id: str) -> Award:
     for award in catalogue(config, wiki):
         if award.id == award_id:
             return award
-    raise DomainError(f"The award “{award_id}” is not in the catalogue of {config.wiki(wiki).name}.")
+    raise DomainError("kudos-error-award-unknown", award_id, config.wiki(wiki).name)
 
 
 def award_name(config: Config, wiki: str, award_id: str) -> str:

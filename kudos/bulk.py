@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import accounts, allowance, audit, nominations
+from kudos import accounts, allowance, audit, nominations, plaintext
 from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -71,7 +71,7 @@ class Result:
 def parse(text: str) -> list[Line]:
     """One user name per line, or CSV `username,message`; blank lines and a header line are ignored."""
     lines = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(plaintext.clean(text).split("\n"), start=1):
         if not raw.strip():
             continue
         if "," in raw:
@@ -158,9 +158,9 @@ def create(session: Session, config: Config, *, campaign: Campaign, organizer: s
     """Check the pasted list and turn its valid lines into nominations, within the caller's transaction."""
     lines = parse(text)
     if not lines:
-        raise DomainError("Paste at least one user name, one per line.")
+        raise DomainError("kudos-bulk-names-required")
     if len(lines) > MAX_LINES:
-        raise DomainError(f"Paste at most {MAX_LINES} names at a time; this list has {len(lines)}.")
+        raise DomainError("kudos-error-bulk-too-many", MAX_LINES, len(lines))
     return create_lines(session, config, campaign=campaign, organizer=organizer, lines=lines,
                         default_message=default_message, award=award, approve=approve, lookup=lookup, now=now)
 

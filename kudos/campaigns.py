@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import audit
+from kudos import audit, plaintext
 from kudos.config import BUILTIN_CHANNELS, Config
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign, CampaignKind, CampaignMember, MemberRole
@@ -24,7 +24,7 @@ def community_slug(wiki: str) -> str:
 def get(session: Session, slug: str) -> Campaign:
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
-        raise NotFound(f"There is no campaign “{slug}”.")
+        raise NotFound("kudos-error-no-campaign", slug)
     return campaign
 
 
@@ -45,24 +45,24 @@ def create(
     min_editcount: int | None = None,
     description: str = "",
 ) -> Campaign:
-    if not _SLUG.match(slug):
-        raise DomainError("A campaign's short name may hold only lower-case letters, digits and hyphens, "
-                          "and must start with a letter or digit.")
+    if not _SLUG.fullmatch(slug):
+        raise DomainError("kudos-error-campaign-slug")
     if wiki not in config.wikis:
-        raise DomainError(f"The wiki “{wiki}” is not configured; choose one of {', '.join(sorted(config.wikis))}.")
-    if not name.strip():
-        raise DomainError("Give the campaign a name.")
+        raise DomainError("kudos-error-campaign-wiki", wiki, ", ".join(sorted(config.wikis)))
+    name, description = plaintext.line(name), plaintext.clean(description).strip()
+    if not name:
+        raise DomainError("kudos-error-campaign-name")
     if starts and ends and ends < starts:
-        raise DomainError("The campaign cannot end before it starts.")
+        raise DomainError("kudos-error-campaign-dates")
     for channel in channels or []:
         if channel not in config.channels and channel not in BUILTIN_CHANNELS:
-            raise DomainError(f"The channel “{channel}” is not configured.")
+            raise DomainError("kudos-error-campaign-channel", channel)
     if min_editcount is not None and min_editcount < 0:
-        raise DomainError("The minimum edit count cannot be negative.")
+        raise DomainError("kudos-error-campaign-editcount")
     if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
-        raise DomainError(f"A campaign called “{slug}” already exists.")
+        raise DomainError("kudos-error-campaign-exists", slug)
     campaign = Campaign(
-        slug=slug, name=name.strip(), wiki=wiki, kind=kind, starts=starts, ends=ends,
+        slug=slug, name=name, wiki=wiki, kind=kind, starts=starts, ends=ends,
         channels=[c for c in channels or [] if c not in BUILTIN_CHANNELS], default_award=default_award,
         min_editcount=min_editcount, language=config.wiki(wiki).language, created_by=canonical_username(actor),
         description=description,
@@ -95,7 +95,7 @@ def add_member(session: Session, campaign: Campaign, username: str, role: Member
     """
     username = canonical_username(username)
     if not username:
-        raise DomainError("Give the user name to add.")
+        raise DomainError("kudos-error-member-name")
     before = _roles(campaign, username)
     if role.value in before:
         return False

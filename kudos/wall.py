@@ -7,9 +7,11 @@ costs the same with a thousand shout-outs or a million.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
@@ -26,6 +28,12 @@ PAGE_MAX = 100
 def permalink(config: Config, nomination_id: int) -> str:
     """The shout-out's page on the wall: the one link the barnstar, feeds and every network show."""
     return f"{config.tool_url}/shoutouts/{nomination_id}"
+
+
+def person_url(config: Config, wiki: str, username: str) -> str:
+    """A recipient's own page (it exists only while they agree to public sharing: `has_personal_page`)."""
+    name = canonical_username(username).replace(" ", "_")
+    return f"{config.tool_url}/users/{quote(wiki, safe='')}/{quote(name, safe='')}"
 
 
 @dataclass(frozen=True)
@@ -137,3 +145,10 @@ def has_personal_page(session: Session, username: str) -> bool:
     """Only a recipient who said yes to sharing has a page of their own."""
     consent = session.scalar(select(Person.consent).where(Person.username == canonical_username(username)))
     return consent == Consent.granted
+
+
+def with_personal_pages(session: Session, usernames: Iterable[str]) -> set[str]:
+    """Which of these people have a page of their own (canonical names), in one query."""
+    names = {canonical_username(name) for name in usernames}
+    return set(session.scalars(select(Person.username).where(Person.username.in_(names),
+                                                             Person.consent == Consent.granted)))

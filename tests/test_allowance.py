@@ -316,16 +316,20 @@ def gunicorn_4(database: Database, wiki: LocalWiki, tmp_path: Path) -> Iterator[
 
 
 def _browser(config: Config) -> tuple[dict[str, str], str]:
-    """What Alw Nina's browser sends: her session cookie (with a CSRF token in it) and the form's token."""
+    """What Alw Nina's browser sends: her session cookie (the session stored as the tool stores every one,
+    with a CSRF token in it) and the form's token."""
     app = create_app(config)
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    assert serializer is not None
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user"] = {"username": "Alw Nina", "editcount": 1000}
+        session["csrf_token"] = secrets.token_hex(20)
     with app.test_request_context():
-        flask.session["csrf_token"] = secrets.token_hex(20)
+        flask.session["csrf_token"] = session["csrf_token"]
         token = generate_csrf()
-        value = serializer.dumps({"user": {"username": "Alw Nina", "editcount": 1000}, **flask.session})
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
     app.extensions["kudos.db"].dispose()
-    return {"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}"}, token
+    return {"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie.value}"}, token
 
 
 @pytest.mark.parametrize("database", ["mariadb"], indirect=True)

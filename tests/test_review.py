@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import timedelta
@@ -135,6 +136,30 @@ def test_approve_with_an_edited_message_is_audited(database: Database) -> None:
         actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(ids["older"]))))
     assert "nomination.edit" in actions and "nomination.approved" in actions
     assert "with your edit of the message" in _flashes(client)
+
+
+def test_approving_a_multiline_message_as_shown_records_no_edit(database: Database) -> None:
+    # Browsers send a textarea's line breaks as CRLF; the stored message has LF.
+    config = web_config(database)
+    written = "Wrote three fine articles about rivers.\nAnd photographed the delta."
+    with database.transaction() as session:
+        nomination_id = make_nomination(session, config, make_campaign(session, config), message=written).id
+    client = sign_in_as(web_app(database, csrf=True).test_client(), OLGA)
+    page = client.get("/review").get_data(as_text=True)
+    row = page.split(f'id="nomination-{nomination_id}"')[1].split("</form>")[0]
+    shown = html.unescape(re.search(r'name="message"[^>]*>(.*?)</textarea>', row, re.S).group(1))  # type: ignore[union-attr]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', row))
+    response = client.post(f"/review/{nomination_id}/approve",
+                           data={**fields, "message": shown.replace("\n", "\r\n"), "reason": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    nomination = _nomination(database, nomination_id)
+    assert (nomination.status, nomination.message, nomination.original_message) == (
+        NominationStatus.approved, written, None)
+    with database.session() as session:
+        actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(nomination_id))))
+    assert "nomination.edit" not in actions and "nomination.approved" in actions
+    flashed = _flashes(client)
+    assert "Approved the nomination of" in flashed and "with your edit" not in flashed
 
 
 def test_a_bad_edit_is_refused_and_the_typed_text_kept(database: Database) -> None:
@@ -345,7 +370,7 @@ def test_delivery_page_says_what_happened_in_words_people_use(database: Database
         f"/campaigns/{campaign.slug}/deliveries").get_data(as_text=True)
     assert ("Posted on <bdi>User talk:Hari</bdi> — <a href=\"https://or.example/w/index.php?title=User_talk:Hari"
             "&amp;diff=77\">see the edit</a>") in page
-    assert "Waiting for <bdi>Ananya</bdi>&#39;s answer about sharing" in page
+    assert "Waiting for <bdi>Ananya</bdi>'s answer about sharing" in page
     assert "Not shared: the recipient said no to sharing." in page
     assert 'Not yet: <span dir="auto">The wiki is read-only: maintenance.</span> Kudos will try again.' in page
     assert page.count("Waiting to be delivered") == 1

@@ -18,7 +18,7 @@ from kudos.db import Database
 from kudos.errors import ConfigError
 from kudos.web import create_app
 from kudos.web.ratelimit import key_prefix, throttles
-from tests.support import make_config, need
+from tests.support import TEST_SECRET_KEY, make_config, need
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 LIMITS = {"login": "3 per minute", "api": "4 per minute"}
@@ -86,7 +86,8 @@ def test_without_redis_each_worker_counts_on_its_own(database: Database) -> None
 
 
 def test_the_example_configuration_holds_valid_limits() -> None:
-    example = load_config(PROJECT_ROOT / "config.example.yaml", environ={})
+    # The example's own secret_key is a placeholder that production refuses; a real deployment sets its own.
+    example = load_config(PROJECT_ROOT / "config.example.yaml", environ={"TOOL_SECRET_KEY": TEST_SECRET_KEY})
     assert throttles(example) == {"login": "30 per minute", "api": "300 per minute"}
     assert [allowance.per_day(example, kind) for kind in allowance.Kind] == [20, 2000]
 

@@ -152,7 +152,10 @@ def test_feeds_are_valid_atom_with_privacy(database: Database) -> None:
     assert campaign.feed.title == "Kudos shout-outs: Campaign workshop"
     assert len(campaign.entries) == 2
     links = {e.link for e in campaign.entries}
-    assert f"http://localhost/shoutouts/{ids['shared']}" in links
+    assert f"https://kudos.toolforge.org/shoutouts/{ids['shared']}" in links  # the permalink, from tool_url
+    # An entry is the same entry in every language: its id does not follow ?uselang=.
+    odia = feedparser.parse(client.get("/campaigns/workshop/feed.atom?uselang=or").data)
+    assert [e.id for e in odia.entries] == [e.id for e in campaign.entries] and {e.link for e in odia.entries} == links
     assert client.get("/campaigns/nope/feed.atom").status_code == 404
 
 

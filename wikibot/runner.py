@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kudos import accounts, barnstar, claims, contribs, people, social
+from kudos import accounts, barnstar, claims, contribs, people, social, wall
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip
 from kudos.clock import utcnow
 from kudos.config import INSTANCE_DIR, Config
@@ -174,12 +174,13 @@ class Runner:
         with self.db.session() as session:
             opted_out = {d.id for d in deliveries if people.is_opted_out(session, d.nomination.recipient)}
             user_ids = accounts.known_ids(session, wiki_id, [d.nomination.recipient for d in deliveries])
+            shared = wall.with_personal_pages(session, [d.nomination.recipient for d in deliveries])
         for delivery in deliveries:
             if delivery.id in opted_out:
                 self._record(delivery, Skip("The recipient has opted out of Kudos awards."))
                 continue
             try:
-                rendered = barnstar.render(self.config, delivery)
+                rendered = barnstar.render(self.config, delivery, shared=delivery.nomination.recipient in shared)
             except DomainError as error:
                 self._record(delivery, Permanent(str(error)))
                 continue

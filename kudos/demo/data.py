@@ -59,7 +59,7 @@ def is_empty(session: Session) -> bool:
 
 def seed(session: Session, config: Config) -> list[str]:
     if len(config.wikis) < 1:
-        raise DomainError("Configure at least one wiki before seeding demo data.")
+        raise DomainError("kudos-error-demo-no-wiki")
     now = utcnow().replace(microsecond=0)
     wikis = list(config.wikis)
     odia = "orwiki" if "orwiki" in config.wikis else wikis[0]

@@ -44,11 +44,11 @@ class DemoDirectory(WikiApi):
         if revid is not None:
             return Link(title="", revid=revid)
         if title is None or not possible_title(title):
-            raise DomainError(f"“{title}” is not a possible page title.")
+            raise DomainError("kudos-error-bad-title", title, self._wiki(wiki).name)
         return Link(title=title)
 
     def parse(self, wiki: str | Wiki, wikitext: str, title: str) -> str:
         return f"<pre>{escape(wikitext)}</pre>"
 
     def _call(self, site: Wiki, what: str, params: object, post: bool = False) -> dict[str, object]:
-        raise WikiUnavailable(f"{site.name} is not running in this demo, so Kudos cannot check {what}.")
+        raise WikiUnavailable(what, site.name)  # the demo answers what it can above; the rest is unreachable

@@ -11,6 +11,7 @@ from werkzeug.exceptions import Forbidden
 from kudos.config import PROJECT_ROOT, Config
 from kudos.db import Database
 from kudos.errors import DomainError, NotFound
+from kudos.web.converters import IdConverter
 
 csrf = CSRFProtect()
 
@@ -32,6 +33,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     )
     app.extensions["kudos.config"] = config
     app.extensions["kudos.db"] = database or Database(config.database_url)
+    app.url_map.converters["id"] = IdConverter
     csrf.init_app(app)
 
     from kudos.web import sessions, transport
@@ -132,6 +134,8 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    from kudos.web.i18n import msg
+
     # Titles and explanations are message keys (i18n/en.json); `text` carries a sentence that is already
     # written, such as a domain rule's explanation.
     def page(status: int, title_key: str, text_key: str | None = None, text: str | None = None):
@@ -143,11 +147,11 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found_domain(error: NotFound):
-        return page(404, "kudos-error-notfound-title", text=error.message)
+        return page(404, "kudos-error-notfound-title", text=msg(error))
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        return page(409, "kudos-error-conflict-title", text=error.message)
+        return page(409, "kudos-error-conflict-title", text=msg(error))
 
     @app.errorhandler(400)
     def bad_request(error: Any):

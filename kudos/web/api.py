@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from kudos import wall
 from kudos.web.context import current_config, db_session
+from kudos.web.i18n import msg_text
 from kudos.web.wall import campaign_arg, int_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,7 +20,8 @@ def shoutouts() -> Response:
     config = current_config()
     wiki = request.args.get("wiki") or None
     if wiki is not None and wiki not in config.wikis:
-        response = jsonify(error=f"Unknown wiki “{wiki}”; known wikis: {', '.join(sorted(config.wikis))}.")
+        # In the reader's language, as the pages are: `?uselang=` or Accept-Language.
+        response = jsonify(error=msg_text("kudos-api-unknown-wiki", wiki, ", ".join(sorted(config.wikis))))
         response.status_code = 400
         return response
     limit = min(int_arg("limit") or DEFAULT_LIMIT, wall.PAGE_MAX)

@@ -14,7 +14,7 @@ import requests
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from kudos import sessions
+from kudos import plaintext, sessions
 from kudos.demo import cast
 from kudos.names import canonical_username
 from kudos.web.context import User, current_config, current_database, current_user, sign_in, sign_out
@@ -25,8 +25,9 @@ bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: an open redirect would let a phishing link borrow our name."""
-    if not target:
+    """Only a path on this site: an open redirect would let a phishing link borrow our name. No control
+    character either: CR/LF would split the Location header (and werkzeug refuses to send it)."""
+    if not target or not plaintext.is_clean_line(target):
         return url_for("wall.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

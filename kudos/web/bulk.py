@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, current_app, render_template
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -16,15 +15,16 @@ from kudos.awards import catalogue
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign
 from kudos.web.context import current_config, current_database, db_session, wiki_api
+from kudos.web.forms import Form
 from kudos.web.guard import require
-from kudos.web.i18n import lazy_msg
+from kudos.web.i18n import lazy_msg, msg
 
 bp = Blueprint("bulk", __name__)
 
 LookupFactory = Callable[[str], bulk.Lookup]
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     names = TextAreaField(lazy_msg("kudos-bulk-names-label"), validators=[
         DataRequired(lazy_msg("kudos-bulk-names-required")), Length(max=200_000)])
     message = TextAreaField(lazy_msg("kudos-bulk-message-label"), validators=[Length(max=2000)])
@@ -73,7 +73,7 @@ def submit(slug: str) -> Response | tuple[str, int]:
     except NotFound:
         raise
     except DomainError as error:
-        form.names.errors = [*form.names.errors, error.message]
+        form.names.errors = [*form.names.errors, msg(error)]
         status = 429 if isinstance(error, allowance.AllowanceSpent) else 400
         return render_template("bulk.html", campaign=campaign, form=form, result=None), status
     # Keep only the lines with problems in the box, so the organizer fixes them and sends again.

@@ -146,7 +146,7 @@ def preview() -> Page:
     try:
         html = wiki_api().parse(wiki, wikitext, talk_page_title(checked.draft.recipient))
     except WikiUnavailable as error:
-        return _page(nomination_form, campaigns, campaign, 503, [error.message])
+        return _page(nomination_form, campaigns, campaign, 503, [msg(error)])
     # Reviewed: the wiki parser's HTML is passed through an allow-list sanitizer (kudos.preview) before
     # it is marked safe; nothing else in it reaches the page.
     rendered = Markup(sanitize_wiki_html(html, wiki))  # noqa: S704
@@ -179,7 +179,7 @@ def confirm() -> Response | Page:
     except allowance.AllowanceSpent as spent:
         return _page(nomination_form, campaigns, campaign, 429, [_spent(spent.per_day)])
     except DomainError as error:
-        return _page(nomination_form, campaigns, campaign, 409, [error.message])
+        return _page(nomination_form, campaigns, campaign, 409, [msg(error)])
     if checked.trusted:
         flash(msg("kudos-nominate-done-trusted", bdi(draft.recipient), bdi(checked.campaign.name)))
     else:
@@ -220,7 +220,7 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
     try:
         link, recipient_ids = _check_wiki(form, campaign, actor, recipient)
     except WikiUnavailable as error:
-        return None, 503, [error.message]
+        return None, 503, [msg(error)]
     if form.errors or link is None:
         return None, 400, []
     trusted = actor.username in campaign.usernames(MemberRole.trusted)
@@ -264,7 +264,7 @@ def _check_wiki(form: NominationForm, campaign: Campaign, actor: Actor,
         except WikiUnavailable:
             raise
         except DomainError as error:
-            form.link.errors.append(error.message)
+            form.link.errors.append(msg(error))
             return None, None
     ids = accounts.Ids(info.user_id, info.central_id) if info is not None and info.exists else None
     return link, ids

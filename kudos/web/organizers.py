@@ -43,7 +43,7 @@ def add(slug: str) -> Response | tuple[str, int]:
             added = campaigns.add_member(session, campaign, form.username.data or "", MemberRole.organizer,
                                          actor.username)
         except DomainError as error:
-            form.username.errors.append(error.message)
+            form.username.errors.append(msg(error))
             return _page(campaign, form), 400
         name = campaign.name
     who, what = bdi(form.username.data or ""), bdi(name)

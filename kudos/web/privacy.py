@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from flask import Blueprint, make_response, render_template
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
@@ -14,13 +13,14 @@ from wtforms.validators import DataRequired
 from kudos import maintenance, privacy
 from kudos.access import Action
 from kudos.web.context import current_config, current_database, current_user, db_session, sign_out
+from kudos.web.forms import Form
 from kudos.web.guard import require
 from kudos.web.i18n import lazy_msg
 
 bp = Blueprint("privacy", __name__)
 
 
-class DeleteDataForm(FlaskForm):
+class DeleteDataForm(Form):
     confirm = BooleanField(lazy_msg("kudos-privacy-delete-confirm-label"),
                            validators=[DataRequired(lazy_msg("kudos-privacy-delete-confirm-required"))])
 

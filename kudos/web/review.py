@@ -20,7 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -29,7 +28,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
-from kudos import campaigns, nominations, review
+from kudos import campaigns, ids, nominations, review
 from kudos.access import Action, may_review
 from kudos.awards import award_name
 from kudos.errors import DomainError, NotFound
@@ -38,13 +37,14 @@ from kudos.social.share import ShareLinks, share_links
 from kudos.web import delivery_status
 from kudos.web.auth import safe_next
 from kudos.web.context import current_config, current_database, db_session
+from kudos.web.forms import Form
 from kudos.web.guard import acting_actor, require
 from kudos.web.i18n import bdi, current_language, msg
 
 bp = Blueprint("review", __name__)
 
 
-class QueueForm(FlaskForm):
+class QueueForm(Form):
     next = HiddenField()  # the queue page (with its filters) to return to
 
 
@@ -160,7 +160,7 @@ def _require_review(nomination_id: int) -> None:
     require(Action.review, nominations.get(db_session(), nomination_id))
 
 
-@bp.post("/review/<int:nomination_id>/approve")
+@bp.post("/review/<id:nomination_id>/approve")
 def approve(nomination_id: int) -> Response | tuple[str, int]:
     form = ApproveForm()
     _require_review(nomination_id)
@@ -169,7 +169,7 @@ def approve(nomination_id: int) -> Response | tuple[str, int]:
             nomination = nominations.get(session, nomination_id)
             actor = require(Action.review, nomination)
             if not form.validate():
-                raise DomainError("The message is too long.")
+                raise DomainError("kudos-error-message-too-long-short")
             edited = form.message.data if form.message.data and form.message.data.strip() else None
             nominations.approve(session, current_config(), nomination, actor.username, message=edited)
             sentence = msg("kudos-review-approved-edited" if nomination.original_message else "kudos-review-approved",
@@ -177,12 +177,12 @@ def approve(nomination_id: int) -> Response | tuple[str, int]:
     except NotFound:
         raise
     except DomainError as error:
-        return _redisplay(form, nomination_id, error.message, message=form.message.data or "")
+        return _redisplay(form, nomination_id, msg(error), message=form.message.data or "")
     flash(sentence)
     return _back(form)
 
 
-@bp.post("/review/<int:nomination_id>/reject")
+@bp.post("/review/<id:nomination_id>/reject")
 def reject(nomination_id: int) -> Response | tuple[str, int]:
     form = RejectForm()
     _require_review(nomination_id)
@@ -191,13 +191,13 @@ def reject(nomination_id: int) -> Response | tuple[str, int]:
             nomination = nominations.get(session, nomination_id)
             actor = require(Action.review, nomination)
             if not form.validate():
-                raise DomainError("The reason is too long; keep it under 2000 characters.")
+                raise DomainError("kudos-error-reason-too-long", 2000)
             nominations.reject(session, nomination, actor.username, form.reason.data or "")
             sentence = msg("kudos-review-rejected", bdi(nomination.recipient), bdi(nomination.nominator))
     except NotFound:
         raise
     except DomainError as error:
-        return _redisplay(form, nomination_id, error.message, reason=form.reason.data or "")
+        return _redisplay(form, nomination_id, msg(error), reason=form.reason.data or "")
     flash(sentence)
     return _back(form)
 
@@ -206,14 +206,14 @@ def reject(nomination_id: int) -> Response | tuple[str, int]:
 def approve_selected() -> Response:
     require(Action.see_review_queue)
     form = QueueForm()
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 12][:500]
-    if not ids:
+    selected = [i for i in map(ids.parse, request.form.getlist("ids")) if i is not None][:500]
+    if not selected:
         flash(msg("kudos-review-select-none"))
         return _back(form)
-    actor = acting_actor(review.wikis_of(db_session(), ids))  # each nomination is then decided on its own
+    actor = acting_actor(review.wikis_of(db_session(), selected))  # each nomination is then decided on its own
     assert actor is not None
     with current_database().transaction() as session:
-        outcomes = review.approve_many(session, current_config(), actor, ids)
+        outcomes = review.approve_many(session, current_config(), actor, selected)
     approved = sum(o.ok for o in outcomes)
     flash(msg("kudos-review-approved-many", approved, len(outcomes)))
     for outcome in outcomes:
@@ -221,7 +221,7 @@ def approve_selected() -> Response:
     return _back(form)
 
 
-class RetryForm(FlaskForm):
+class RetryForm(Form):
     pass
 
 
@@ -253,7 +253,7 @@ def _share_links(session: Session, rows: list[Nomination]) -> dict[int, ShareLin
     return shares
 
 
-@bp.post("/deliveries/<int:delivery_id>/retry")
+@bp.post("/deliveries/<id:delivery_id>/retry")
 def retry(delivery_id: int) -> Response:
     form = RetryForm()
     require(Action.retry_delivery, review.get_delivery(db_session(), delivery_id).nomination.campaign)
