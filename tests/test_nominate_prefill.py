@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kudos import campaigns
+from kudos import campaigns, plaintext
 from kudos.clock import utcnow
 from kudos.db import Database
 from kudos.names import canonical_username
@@ -76,6 +76,9 @@ def _form(client: FlaskClient, **args: str) -> tuple[str, str, str, list[str]]:
 def test_every_value_fills_its_field(client: FlaskClient) -> None:
     assert _form(client, wiki="orwiki", user="ravi_kumar", link="Special:Diff/123", campaign="walk") == (
         "walk", "Ravi kumar", "Special:Diff/123", [])
+    # As typed into the form: one line each, without control characters (kudos.plaintext).
+    assert _form(client, campaign=" walk\r\n", user="Ravi\r\nKumar\x00", link="Konark\u202eTemple") == (
+        "walk", "Ravi Kumar", "KonarkTemple", [])
 
 
 @ON_SQLITE
@@ -96,13 +99,12 @@ def test_a_wiki_by_id_or_address_chooses_its_community_campaign(client: FlaskCli
     ({"wiki": "enwiki", "campaign": "walk"}, {"campaign": "walk"}, "its campaign is on another wiki"),
     ({"campaign": "over"}, {}, "The link names the campaign over, which is not open"),
     ({"campaign": "walk\r\nSet-Cookie: x=1"}, {}, "which is not open for nominations now"),
-    ({"user": "Ravi\r\nKumar"}, {}, "which cannot be a user name"),
+    ({"user": "Ravi#Kumar"}, {}, "which cannot be a user name"),
     ({"user": "Ravi|Kumar"}, {}, "which cannot be a user name"),
     ({"user": "R" * 256}, {}, "which cannot be a user name"),
     ({"campaign": "walk", "link": "https://en.wikipedia.org/wiki/Konark"}, {"campaign": "walk"},
      "The link points to en.wikipedia.org, not to Odia Wikipedia"),
     ({"campaign": "walk", "link": "http://["}, {"campaign": "walk"}, "is not a web address Kudos can read"),
-    ({"campaign": "walk", "link": "Konark\x00Temple"}, {"campaign": "walk"}, "cannot be used here"),
     ({"campaign": "walk", "link": "Konark[[Temple]]"}, {"campaign": "walk"}, "cannot be used here"),
 ])
 def test_a_value_that_cannot_be_used_is_dropped_with_a_notice(client: FlaskClient, args: dict[str, str],
@@ -141,14 +143,14 @@ VALUES = {
 def test_any_values_give_the_form_with_each_one_used_or_named_in_a_notice(client: FlaskClient,
                                                                         args: dict[str, str]) -> None:
     chosen, recipient, link, notices = _form(client, **args)
-    given_user = args.get("user", "")
+    given = {key: plaintext.line(value) for key, value in args.items()}
     if recipient:
-        assert recipient == canonical_username(given_user) and possible_title(recipient)
+        assert recipient == canonical_username(given["user"]) and possible_title(recipient)
     if link:
-        assert link == args["link"].strip() and not any(ord(c) < 32 for c in link)
-    dropped = sum(1 for key, value in args.items() if value and (
+        assert link == given["link"] and plaintext.is_clean_line(link)
+    dropped = sum(1 for key, value in given.items() if value and (
         (key == "user" and not recipient) or (key == "link" and not link)
-        or (key == "campaign" and chosen != value.strip())))
+        or (key == "campaign" and chosen != value)))
     # A wiki is used when it chose the campaign; otherwise (unknown, or not the campaign's) it is named.
     assert len(notices) >= dropped
     assert all(len(notice) < 400 for notice in notices)  # a dropped value is shown shortened

@@ -50,10 +50,10 @@ def check(values: dict[str, Any]) -> dict[str, int]:
     checked = {}
     for key, value in values.items():
         if key not in LIMITS:
-            raise DomainError(f"“{key}” is not a setting of suggestions.")
+            raise DomainError("kudos-error-suggestions-unknown-setting", key)
         low, high = LIMITS[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise DomainError(f"The setting “{key}” must be a whole number from {low} to {high}.")
+            raise DomainError("kudos-error-suggestions-setting-range", key, low, high)
         checked[key] = value
     return checked
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import audit, bulk
+from kudos import audit, bulk, ids, plaintext
 from kudos.config import Config
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign, Nomination, Suggestion
@@ -25,9 +25,9 @@ MAX_AT_ONCE = 200
 
 
 def get(session: Session, campaign: Campaign, user_id: int) -> Suggestion:
-    row = session.get(Suggestion, (campaign.id, user_id)) if 0 < user_id < 2**31 else None
+    row = session.get(Suggestion, (campaign.id, user_id)) if 0 < user_id <= ids.MAX else None
     if row is None:
-        raise NotFound(f"There is no suggestion number {user_id} in “{campaign.name}”.")
+        raise NotFound("kudos-error-suggestion-not-found", user_id, campaign.name)
     return row
 
 
@@ -43,7 +43,7 @@ def snooze(session: Session, campaign: Campaign, user_id: int, actor: str, now: 
 def dismiss(session: Session, campaign: Campaign, user_id: int, actor: str, now: datetime) -> Suggestion:
     row = get(session, campaign, user_id)
     if row.dismissed_at is not None:
-        raise DomainError(f"{row.username} was already set aside for this campaign by {row.dismissed_by}.")
+        raise DomainError("kudos-error-suggestion-set-aside", row.username, row.dismissed_by or "")
     row.dismissed_at, row.dismissed_by = now, canonical_username(actor)
     audit.record(session, actor, "suggestion.dismiss", campaign, username=audit.name(row.username))
     return row
@@ -53,7 +53,7 @@ def restore(session: Session, campaign: Campaign, user_id: int, actor: str) -> S
     """Undo "not for this campaign" (and any snooze): the person may be suggested again."""
     row = get(session, campaign, user_id)
     if row.dismissed_at is None and row.snoozed_until is None:
-        raise DomainError(f"{row.username} was not set aside for this campaign.")
+        raise DomainError("kudos-error-suggestion-not-set-aside", row.username)
     row.dismissed_at = row.dismissed_by = row.snoozed_until = row.snoozed_by = None
     audit.record(session, actor, "suggestion.restore", campaign, username=audit.name(row.username))
     return row
@@ -78,13 +78,13 @@ def thank_several(session: Session, config: Config, *, campaign: Campaign, organ
                   now: datetime) -> bulk.Result:
     """Nominate the ticked people, each with their own line, exactly as the bulk page would."""
     if not picks:
-        raise DomainError("Tick at least one person to thank.")
+        raise DomainError("kudos-error-suggestions-none-ticked")
     if len(picks) > MAX_AT_ONCE:
-        raise DomainError(f"Thank at most {MAX_AT_ONCE} people at a time; {len(picks)} are ticked.")
+        raise DomainError("kudos-error-suggestions-too-many", MAX_AT_ONCE, len(picks))
     lines = []
     for number, (user_id, message) in enumerate(picks, start=1):
         row = get(session, campaign, user_id)
-        lines.append(bulk.Line(number, row.username, row.username, message.strip()))
+        lines.append(bulk.Line(number, row.username, row.username, plaintext.line(message)))
     result = bulk.create_lines(session, config, campaign=campaign, organizer=organizer, lines=lines,
                                default_message="", award=award, approve=approve, lookup=lookup, now=now)
     record_thanks(session, campaign, result.created, now)

@@ -118,7 +118,7 @@ def form() -> Page:
 
 def _notice(notice: prefill.Notice) -> Markup:
     sentence = msg(f"kudos-prefill-{notice.kind}", bdi(notice.value))
-    return Markup(" ").join([sentence, notice.detail]) if notice.detail else sentence
+    return Markup(" ").join([sentence, msg(notice.detail)]) if notice.detail else sentence
 
 
 def _suggested_message(actor: Actor, campaign: Campaign, recipient: str, link: str) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from kudos import plaintext
 from kudos.campaigns import community_slug
 from kudos.config import Config, Wiki
 from kudos.errors import DomainError
@@ -35,7 +36,7 @@ class Notice:
 
     kind: str  # campaign | wiki | wiki-mismatch | no-campaign | user | link
     value: str
-    detail: str = ""  # the sentence of a link check
+    detail: DomainError | None = None  # what the link check said
 
 
 @dataclass
@@ -68,12 +69,14 @@ def find_wiki(config: Config, value: str) -> Wiki | None:
     return None
 
 
-def read(config: Config, campaigns: Sequence[Campaign], args: Mapping[str, str]) -> Prefill:
+def read(config: Config, campaigns: Sequence[Campaign], given: Mapping[str, str]) -> Prefill:
+    # Each value follows the one text rule first (kudos.plaintext), as a typed field does.
+    args = {key: plaintext.line(given.get(key) or "") for key in ("campaign", "wiki", "user", "recipient", "link")}
     found = Prefill()
     open_by_slug = {c.slug: c for c in campaigns}
     wanted = args.get("campaign", "")
     if wanted:
-        found.campaign = open_by_slug.get(wanted.strip())
+        found.campaign = open_by_slug.get(wanted)
         if found.campaign is None:
             found.notices.append(Notice("campaign", short(wanted)))
     wiki_value = args.get("wiki", "")
@@ -103,16 +106,15 @@ def read(config: Config, campaigns: Sequence[Campaign], args: Mapping[str, str])
     return found
 
 
-def _link(config: Config, campaign: Campaign | None, raw: str) -> tuple[str, Notice | None]:
-    text = raw.strip()
-    if len(text) > LINK_MAX or any(ord(c) < 32 or ord(c) == 127 for c in text):
-        return "", Notice("link", short(raw))
+def _link(config: Config, campaign: Campaign | None, text: str) -> tuple[str, Notice | None]:
+    if len(text) > LINK_MAX:
+        return "", Notice("link", short(text))
     if campaign is None or campaign.wiki not in config.wikis:
         return text, None
     try:
         title, _revid = parse_link(config.wiki(campaign.wiki), text)
     except DomainError as error:
-        return "", Notice("link", short(raw), error.message)
+        return "", Notice("link", short(text), error)
     if title is not None and not possible_title(title):
-        return "", Notice("link", short(raw))
+        return "", Notice("link", short(text))
     return text, None

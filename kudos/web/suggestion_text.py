@@ -6,9 +6,10 @@ language, and names the edit that the evidence link points to.
 
 from __future__ import annotations
 
+from kudos import plaintext
 from kudos.nominations import MESSAGE_MAX
 from kudos.suggestions.listing import Notable, Shown
-from kudos.web.i18n import msg
+from kudos.web.i18n import msg_text
 from kudos.wikiapi import REVISION_PATH
 
 SUGGESTIONS = "suggestions"  # `via=` of a nomination started from the suggestions page
@@ -29,15 +30,15 @@ def cited(person: Shown, link: str = "") -> Notable | None:
 def suggestion_message(person: Shown, link: str = "") -> str:
     edit = cited(person, link)
     if edit is None:
-        text = msg("kudos-suggestions-message-plain", person.edits, person.pages, person.days)
+        text = msg_text("kudos-suggestions-message-plain", person.edits, person.pages, person.days)
     elif edit.new:
-        text = msg("kudos-suggestions-message-new", edit.title, person.edits, person.pages, person.days)
+        text = msg_text("kudos-suggestions-message-new", edit.title, person.edits, person.pages, person.days)
     elif edit.sizediff > 0:
-        text = msg("kudos-suggestions-message-added", edit.title, edit.sizediff, person.edits, person.pages,
+        text = msg_text("kudos-suggestions-message-added", edit.title, edit.sizediff, person.edits, person.pages,
                    person.days)
     else:
-        text = msg("kudos-suggestions-message-edited", edit.title, person.edits, person.pages, person.days)
-    return text.unescape()[:MESSAGE_MAX].replace("\u2066", "").replace("\u2067", "").replace("\u2069", "")
+        text = msg_text("kudos-suggestions-message-edited", edit.title, person.edits, person.pages, person.days)
+    return plaintext.line(text)[:MESSAGE_MAX]
 
 
 def evidence_link(person: Shown, edit: Notable | None = None) -> str:

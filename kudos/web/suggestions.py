@@ -7,17 +7,15 @@ managing the campaign; thanking several at once is a bulk nomination, with the b
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from kudos import allowance, campaigns
+from kudos import allowance, campaigns, ids
 from kudos.access import Action
 from kudos.awards import catalogue
 from kudos.clock import utcnow
@@ -27,17 +25,14 @@ from kudos.suggestions import bar as suggestion_bar
 from kudos.suggestions import decisions, listing
 from kudos.web.bulk import lookup_for
 from kudos.web.context import current_config, current_database, db_session
-from kudos.web.forms import EmptyForm
+from kudos.web.forms import EmptyForm, Form
 from kudos.web.guard import allowed, require
 from kudos.web.i18n import bdi, lazy_msg, msg
 from kudos.web.suggestion_text import SUGGESTIONS, evidence_link, suggestion_message
 
 bp = Blueprint("suggestions", __name__)
 
-_NUMBER = re.compile(r"^[0-9]{1,10}$")
-
-
-class ThankSeveralForm(FlaskForm):
+class ThankSeveralForm(Form):
     award = SelectField(lazy_msg("kudos-nominate-award-label"), validate_choice=True)
     approve = BooleanField(lazy_msg("kudos-bulk-approve-label"))
 
@@ -62,7 +57,7 @@ def _bounded(key: str) -> WholeNumber:
     return WholeNumber(lazy_msg(f"kudos-suggestions-bar-{key.replace('_', '-')}"), low, high)
 
 
-class BarForm(FlaskForm):
+class BarForm(Form):
     """The campaign's suggestion settings; a campaign settings form can hold these same fields."""
 
     min_edits = _bounded("min_edits")
@@ -89,8 +84,7 @@ def _bar_form(campaign: Campaign) -> BarForm:
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if _NUMBER.match(raw) and 0 < int(raw) < 100_000 else 1
+    return ids.parse(request.args.get("page")) or 1
 
 
 def _render(campaign: Campaign, status: int = 200, *, thank_form: ThankSeveralForm | None = None,
@@ -136,10 +130,10 @@ def index(slug: str) -> tuple[str, int]:
 
 
 def _user_id() -> int:
-    raw = request.form.get("user_id", "")
-    if not _NUMBER.match(raw) or not 0 < int(raw) < 2**31:
-        raise NotFound(msg("kudos-suggestions-unknown-person"))
-    return int(raw)
+    found = ids.parse(request.form.get("user_id"))
+    if found is None:
+        raise NotFound("kudos-suggestions-unknown-person")
+    return found
 
 
 def _decide(slug: str, decide: Any, done_key: str) -> Response | tuple[str, int]:
@@ -153,7 +147,7 @@ def _decide(slug: str, decide: Any, done_key: str) -> Response | tuple[str, int]
             row = decide(session, campaigns.get(session, slug), user_id, actor.username, utcnow())
             name = row.username
     except DomainError as error:
-        return _render(campaign, 404 if isinstance(error, NotFound) else 409, problems=[error.message])
+        return _render(campaign, 404 if isinstance(error, NotFound) else 409, problems=[msg(error)])
     flash(msg(done_key, bdi(name), campaign.suggest_snooze_days))
     return redirect(url_for("suggestions.index", slug=slug))
 
@@ -181,10 +175,10 @@ def thank(slug: str) -> Response | tuple[str, int]:
     form = _thank_form(campaign)
     if not form.validate_on_submit():
         return _render(campaign, 400, thank_form=form, problems=[msg("kudos-suggestions-check-form")])
-    picked = list(dict.fromkeys(request.form.getlist("pick")))
-    if not all(_NUMBER.match(p) and 0 < int(p) < 2**31 for p in picked):
+    picked = [ids.parse(p) for p in dict.fromkeys(request.form.getlist("pick"))]
+    if None in picked:
         return _render(campaign, 400, thank_form=form, problems=[msg("kudos-suggestions-unknown-person")])
-    picks = [(int(p), request.form.get(f"line-{p}", "")) for p in picked]
+    picks = [(p, request.form.get(f"line-{p}", "")) for p in picked if p is not None]
     try:
         with current_database().transaction() as session:
             result = decisions.thank_several(
@@ -194,7 +188,7 @@ def thank(slug: str) -> Response | tuple[str, int]:
             created = [n.recipient for n in result.created]
     except DomainError as error:
         status = 429 if isinstance(error, allowance.AllowanceSpent) else 404 if isinstance(error, NotFound) else 400
-        return _render(campaign, status, thank_form=form, problems=[error.message])
+        return _render(campaign, status, thank_form=form, problems=[msg(error)])
     if result.problems:
         return _render(campaign, 400 if not created else 200, thank_form=form, result=result, created=created)
     flash(msg("kudos-bulk-created-approved" if result.approved else "kudos-bulk-created-pending", len(created)))
@@ -213,6 +207,6 @@ def settings(slug: str) -> Response | tuple[str, int]:
             suggestion_bar.update(session, campaigns.get(session, slug), actor.username,
                                   **{key: getattr(form, key).data for key in suggestion_bar.LIMITS})
     except DomainError as error:
-        return _render(campaign, 400, bar_form=form, problems=[error.message])
+        return _render(campaign, 400, bar_form=form, problems=[msg(error)])
     flash(msg("kudos-suggestions-settings-saved"))
     return redirect(url_for("suggestions.index", slug=slug))
