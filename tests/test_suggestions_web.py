@@ -108,6 +108,7 @@ def test_the_page_shows_the_evidence_from_stored_rows_without_asking_the_wiki(
     edits = re.findall(r'<li class="kudos-edit([^"]*)" data-revid="(\d+)">', ravi)
     assert edits == [(" kudos-edit--reverted", str(FAKE + 1)), ("", str(revid)), ("", str(FAKE + 2))]
     assert f'href="{local_wiki.index_url}?diff={revid}"' in ravi
+    assert f'<time datetime="{(utcnow() - timedelta(hours=3)):%Y-%m-%d}' in ravi  # when, as the wiki said
     assert ravi.count("Thank for this edit") == 2  # never for the reverted one
     thank = html.unescape(re.search(r'class="[^"]*kudos-thank" href="([^"]+)"', ravi).group(1))  # type: ignore[union-attr]
     assert urlsplit(thank).path == "/nominate" and parse_qs(urlsplit(thank).query) == {
