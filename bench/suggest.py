@@ -96,8 +96,9 @@ def refresh_benchmark(folder: Path, count: int) -> tuple[int, int, int]:
         assert served == summary.requests, (served, summary.requests)
         assert not summary.failed, summary
         target = REQUEST_FACTOR * math.ceil(count / 50)
-        print(f"refresh: {summary} in {seconds:.2f} s; {served} API requests served "
-              f"(target ≤ {target:.0f} + {summary.continuations} continuations)")
+        print(f"refresh: {summary} in {seconds:.2f} s; {served} API requests served: {math.ceil(count / 50)} for "
+              f"the participants, {1 + math.ceil(NEWCOMERS / 50)} for the newcomers (the sign-up log, then 50 a "
+              f"request), {summary.continuations} continuations (target ≤ {target:.0f} + continuations)")
         database.dispose()
         return served, summary.continuations, summary.suggested
     finally:
