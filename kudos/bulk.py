@@ -156,14 +156,22 @@ def create(session: Session, config: Config, *, campaign: Campaign, organizer: s
            default_message: str, award: str, approve: bool, lookup: Lookup,
            now: datetime | None = None) -> Result:
     """Check the pasted list and turn its valid lines into nominations, within the caller's transaction."""
-    now = now or utcnow()
-    organizer = canonical_username(organizer)
-    find_award(config, campaign.wiki, award)
     lines = parse(text)
     if not lines:
         raise DomainError("kudos-bulk-names-required")
     if len(lines) > MAX_LINES:
         raise DomainError("kudos-error-bulk-too-many", MAX_LINES, len(lines))
+    return create_lines(session, config, campaign=campaign, organizer=organizer, lines=lines,
+                        default_message=default_message, award=award, approve=approve, lookup=lookup, now=now)
+
+
+def create_lines(session: Session, config: Config, *, campaign: Campaign, organizer: str, lines: list[Line],
+                 default_message: str, award: str, approve: bool, lookup: Lookup,
+                 now: datetime | None = None) -> Result:
+    """`create` for lines that are already apart (the suggestions page sends one per ticked person)."""
+    now = now or utcnow()
+    organizer = canonical_username(organizer)
+    find_award(config, campaign.wiki, award)
     found = check(session, campaign, organizer, lines, default_message, lookup)
     valid = [line for line in lines if line.problem is None]
     if valid:  # the whole list, or nothing: AllowanceSpent says how many more are left today

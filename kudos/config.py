@@ -208,6 +208,7 @@ def _validate(data: dict[str, Any]) -> Config:
         "environment", "database_url", "secret_key", "dev_login", "admins", "wikis", "oauth", "tool_url",
         "contact", "read_only_reason", "channels", "campaigns", "bot", "delivery", "awards", "ratelimit",
         "consent", "retention_days", "redis_url", "insight", "session_lifetime_hours", "wikis_offline",
+        "suggestions",
     }
     unknown = sorted(set(data) - known)
     if unknown:

@@ -99,6 +99,12 @@ class Campaign(Base):
     language: Mapped[str | None] = mapped_column(String(20))
     created_by: Mapped[str | None] = mapped_column(String(NAME))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The bar for praise suggestions (kudos.suggestions): Growth's defaults, each a campaign setting.
+    suggest_min_edits: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    suggest_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    suggest_max_edits: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
+    suggest_snooze_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    suggest_newcomer_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")  # 0: participants only
 
     members: Mapped[list[CampaignMember]] = relationship(back_populates="campaign", cascade="all, delete-orphan")
 
@@ -371,3 +377,40 @@ class Allowance(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Suggestion(Base):
+    """Someone the delivery job found praiseworthy for a campaign (kudos.suggestions), and what organizers
+    decided about them.
+
+    Found by the account's local id, which a rename keeps. The figures and the notable edits are what the
+    suggestions page shows and nothing more; they are blanked as soon as the person stops being a
+    suggestion, and the row itself goes unless it still records a decision or what the report counts.
+    """
+
+    __tablename__ = "suggestion"
+    __table_args__ = (Index("ix_suggestion_username", "username"), TABLE_ARGS)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    username: Mapped[str] = mapped_column(String(NAME))
+    source: Mapped[str] = mapped_column(String(20))  # participant | newcomer
+    registered: Mapped[datetime | None] = mapped_column(DateTime)
+    editcount: Mapped[int | None] = mapped_column(Integer)
+    days: Mapped[int | None] = mapped_column(Integer)  # the window the figures cover
+    edits: Mapped[int | None] = mapped_column(Integer)  # in the window, reverted ones not counted
+    pages: Mapped[int | None] = mapped_column(Integer)
+    bytes_added: Mapped[int | None] = mapped_column(Integer)
+    reverted: Mapped[int | None] = mapped_column(Integer)
+    notable: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    thanks_received: Mapped[int | None] = mapped_column(Integer)  # GrowthExperiments, where a wiki has it
+    streak_days: Mapped[int | None] = mapped_column(Integer)
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    eligible_since: Mapped[datetime | None] = mapped_column(DateTime)  # None: not a suggestion now
+    shown_at: Mapped[datetime | None] = mapped_column(DateTime)  # first shown to an organizer
+    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    snoozed_by: Mapped[str | None] = mapped_column(String(NAME))
+    dismissed_at: Mapped[datetime | None] = mapped_column(DateTime)  # "not for this campaign"
+    dismissed_by: Mapped[str | None] = mapped_column(String(NAME))
+    thanked_at: Mapped[datetime | None] = mapped_column(DateTime)  # nominated from the suggestions page
+    nomination_id: Mapped[int | None] = mapped_column(ForeignKey("nomination.id", ondelete="SET NULL"))

@@ -11,17 +11,19 @@ A row is the person's when it is
   or received;
 - a campaign they created; a campaign role or participation that is theirs or that they gave;
 - their contribution counts, their Person row, their wiki accounts;
+- a praise suggestion of them (found by name, or by the id of one of their wiki accounts), or a decision
+  about a suggestion that they made (snooze, "not for this campaign");
 - an audit event about them: they are its actor, its object is their Person row, they made, received or
   reviewed the nomination it is about, or one of its details identifies them (`kudos.audit`).
 
 Erasing changes those rows only, and in them only what identifies the person: their name becomes a
 placeholder built from a keyed hash (so nominations and counts stay consistent for organizers), the ids of
 their Person row and accounts go, and the rows that are nothing but theirs (Person, accounts, roles,
-participation, contribution counts) are deleted. Every other row stays byte for byte as it was. Words
-written by others (messages, rejection reasons, campaign descriptions) are never rewritten because they
-contain the name; only a nomination the person received loses its words and link, as they are praise of
-the person shown on the wall, and its deliveries' errors lose the name (the job writes talk-page titles
-there). What was already published elsewhere (a talk-page edit, a social post) cannot be taken back from
+participation, contribution counts, suggestions of them) are deleted. Every other row stays byte for byte
+as it was. Words written by others (messages, rejection reasons, campaign descriptions) are never rewritten
+because they contain the name; only a nomination the person received loses its words and link, as they are
+praise of the person shown on the wall, and its deliveries' errors lose the name (the job writes talk-page
+titles there). What was already published elsewhere (a talk-page edit, a social post) cannot be taken back from
 here: `erase` returns those links so the person can ask for removal there.
 """
 
@@ -37,7 +39,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from kudos import accounts, audit
@@ -57,6 +59,7 @@ from kudos.models import (
     NominationStatus,
     Participant,
     Person,
+    Suggestion,
     WebSession,
 )
 from kudos.names import canonical_username
@@ -159,6 +162,27 @@ def _person(person: Person) -> dict[str, Any]:
     }
 
 
+def _suggested(who: Who) -> Any:
+    """The person's suggestions: by name, and by their accounts' ids on the campaign's wiki (a rename Kudos
+    has not seen yet leaves the old name on the row until the next refresh)."""
+    by_account = [and_(Suggestion.user_id == account.user_id, Suggestion.campaign_id.in_(
+        select(Campaign.id).where(Campaign.wiki == account.wiki))) for p in who.persons for account in p.accounts]
+    return or_(Suggestion.username.in_(who.names), *by_account)
+
+
+def _suggestion(suggestion: Suggestion, campaign_slug: str) -> dict[str, Any]:
+    return {
+        "campaign": campaign_slug, "username": suggestion.username, "user_id": suggestion.user_id,
+        "source": suggestion.source, "edits": suggestion.edits, "pages": suggestion.pages,
+        "bytes_added": suggestion.bytes_added, "reverted": suggestion.reverted, "days": suggestion.days,
+        "editcount": suggestion.editcount, "registered": _iso(suggestion.registered), "notable": suggestion.notable,
+        "thanks_received": suggestion.thanks_received, "streak_days": suggestion.streak_days,
+        "eligible_since": _iso(suggestion.eligible_since), "shown_at": _iso(suggestion.shown_at),
+        "snoozed_until": _iso(suggestion.snoozed_until), "set_aside_at": _iso(suggestion.dismissed_at),
+        "thanked_at": _iso(suggestion.thanked_at),
+    }
+
+
 def _nominations(session: Session, *where: Any) -> list[Nomination]:
     return list(session.scalars(select(Nomination).where(*where).order_by(Nomination.id)))
 
@@ -208,6 +232,16 @@ def export(session: Session, config: Config, username: str, now: datetime | None
             {"wiki": d.wiki, "day": d.day.isoformat(), "edits": d.edits}
             for d in session.scalars(select(ContribDay).where(ContribDay.username.in_(names))
                                      .order_by(ContribDay.wiki, ContribDay.day))],
+        "suggestions_of_you": [_suggestion(s, slug) for s, slug in session.execute(
+            select(Suggestion, Campaign.slug).join(Campaign, Campaign.id == Suggestion.campaign_id)
+            .where(_suggested(who)).order_by(Suggestion.campaign_id))],
+        "suggestion_decisions_made": [
+            {"campaign": slug, "about": s.username, "snoozed_until": _iso(s.snoozed_until) if s.snoozed_by in names
+             else None, "set_aside_at": _iso(s.dismissed_at) if s.dismissed_by in names else None}
+            for s, slug in session.execute(
+                select(Suggestion, Campaign.slug).join(Campaign, Campaign.id == Suggestion.campaign_id)
+                .where(or_(Suggestion.snoozed_by.in_(names), Suggestion.dismissed_by.in_(names)))
+                .order_by(Suggestion.campaign_id, Suggestion.user_id))],
         "nominations_received": [_nomination(n) for n in _nominations(session, Nomination.recipient.in_(names))],
         "nominations_made": [_nomination(n) for n in _nominations(session, Nomination.nominator.in_(names))],
         "nominations_reviewed": [n.id for n in _nominations(session, _reviewed(who))],
@@ -267,6 +301,10 @@ def erase(session: Session, config: Config, username: str, now: datetime | None 
     session.execute(update(Participant).where(Participant.added_by.in_(names)).values(added_by=alias))
     session.execute(delete(ContribDay).where(ContribDay.username.in_(names)))
     session.execute(delete(ContribCursor).where(ContribCursor.username.in_(names)))
+    # Praise suggestions of the person go; decisions they made about others keep a pseudonym.
+    session.execute(delete(Suggestion).where(_suggested(who)).execution_options(synchronize_session=False))
+    session.execute(update(Suggestion).where(Suggestion.snoozed_by.in_(names)).values(snoozed_by=alias))
+    session.execute(update(Suggestion).where(Suggestion.dismissed_by.in_(names)).values(dismissed_by=alias))
     # Signed-in sessions name the person too, and a device left signed in must not outlive the erasure.
     session.execute(delete(WebSession).where(WebSession.username.in_(names)))
     for person in who.persons:

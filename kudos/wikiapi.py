@@ -33,7 +33,7 @@ CACHE_SIZE = 20_000
 _TITLE_BYTES = 255
 # Characters MediaWiki never allows in a title (and so in a user name); the API would call them invalid.
 _ILLEGAL_TITLE = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]")
-_REVISION_PATH = re.compile(r"^Special:(?:Diff|PermanentLink|Permalink)/(\d+)(?:/(\d+))?$", re.IGNORECASE)
+REVISION_PATH = re.compile(r"^Special:(?:Diff|PermanentLink|Permalink)/(\d+)(?:/(\d+))?$", re.IGNORECASE)
 
 
 class WikiUnavailable(DomainError):
@@ -232,14 +232,17 @@ def parse_link(site: Wiki, link: str) -> tuple[str | None, int | None]:
         raise DomainError("kudos-error-link-empty")
     if re.match(r"^(https?:)?//", text, re.IGNORECASE):
         return _parse_url(site, text)
-    found = _REVISION_PATH.match(text.replace(" ", "_"))
+    found = REVISION_PATH.match(text.replace(" ", "_"))
     if found:
         return None, int(found.group(2) or found.group(1))
     return text.replace("_", " "), None
 
 
 def _parse_url(site: Wiki, url: str) -> tuple[str | None, int | None]:
-    parts = urlsplit(url if not url.startswith("//") else "https:" + url)
+    try:
+        parts = urlsplit(url if not url.startswith("//") else "https:" + url)
+    except ValueError:  # an unclosed "[" of an IPv6 address
+        raise DomainError("kudos-error-link-unreadable", _short(url), site.name) from None
     wiki_host = urlsplit(site.api_url).netloc.lower()
     if parts.netloc.lower() != wiki_host:
         raise DomainError("kudos-error-link-other-site", _short(parts.netloc or "another site", 80), site.name)
@@ -259,7 +262,7 @@ def _parse_url(site: Wiki, url: str) -> tuple[str | None, int | None]:
                 break
     if not title:
         raise DomainError("kudos-error-link-no-page", site.name)
-    found = _REVISION_PATH.match(title.replace(" ", "_"))
+    found = REVISION_PATH.match(title.replace(" ", "_"))
     if found:
         return None, int(found.group(2) or found.group(1))
     return title.replace("_", " "), None

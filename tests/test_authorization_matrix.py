@@ -25,12 +25,13 @@ from kudos import bulk, campaigns, consent_links, nominations, participants, peo
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.db import Database
-from kudos.models import Base, CampaignKind, Consent, DeliveryStatus, ParticipantSource
+from kudos.models import Base, CampaignKind, Consent, DeliveryStatus, ParticipantSource, Suggestion
 from kudos.web import create_app
 from tests.servers.mediawiki import LocalWiki
 from tests.support import make_config
 from tests.wiki_people import create_accounts
 
+SUGGESTED, SET_ASIDE = 4242, 4243  # wiki account ids of two people suggested for campaign A
 ROLES = ("anonymous", "nominator", "blocked", "organizer_a", "organizer_b", "creator", "wiki_blocked", "admin")
 WIKI_BLOCKED = "Matrix Wilma"
 SESSIONS = {
@@ -98,6 +99,23 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("insight.campaign_report_csv", "GET"): Case("/campaigns/campaign-a/report.csv",
                                                  roles(302, 403, **MANAGERS_SEE)),
     ("insight.dashboard", "GET"): Case("/dashboard", roles(302, 200)),
+    # Praise suggestions: seen by those who see the report, decided on by those who manage the campaign; thanking
+    # several people at once is a bulk nomination, refused to an organizer the campaign's wiki blocks.
+    ("suggestions.index", "GET"): Case("/campaigns/campaign-a/suggestions", roles(302, 403, **MANAGERS_SEE)),
+    ("suggestions.snooze", "POST"): Case("/campaigns/campaign-a/suggestions/snooze", roles(403, 403, **MANAGERS_DO),
+                                         {"user_id": str(SUGGESTED)}),
+    ("suggestions.dismiss", "POST"): Case("/campaigns/campaign-a/suggestions/dismiss", roles(403, 403, **MANAGERS_DO),
+                                          {"user_id": str(SUGGESTED)}, reseed=True),
+    ("suggestions.restore", "POST"): Case("/campaigns/campaign-a/suggestions/restore", roles(403, 403, **MANAGERS_DO),
+                                          {"user_id": str(SET_ASIDE)}, reseed=True),
+    ("suggestions.thank", "POST"): Case("/campaigns/campaign-a/suggestions/thank",
+                                        roles(403, 403, organizer_a=302, creator=302, admin=302),
+                                        {"pick": str(SUGGESTED), f"line-{SUGGESTED}": "Thanks for the river photos!",
+                                         "award": "barnstar"}, reseed=True),
+    ("suggestions.settings", "POST"): Case("/campaigns/campaign-a/suggestions/settings",
+                                           roles(403, 403, **MANAGERS_DO),
+                                           {"min_edits": "8", "days": "7", "max_edits": "500", "snooze_days": "10",
+                                            "newcomer_days": "30"}),
     ("privacy.policy", "GET"): Case("/privacy", everyone(200)),
     ("privacy.download", "GET"): Case("/me/data.json", roles(302, 200)),
     ("privacy.confirm_delete", "GET"): Case("/me/delete", roles(302, 200)),
@@ -198,6 +216,11 @@ def _seed(database: Database, wiki: LocalWiki) -> dict[str, object]:
         for_nina = nominations.nominate(session, config, campaign=a, nominator="Oscar", recipient="Nina",
                                         award="barnstar", message="Welcomed every newcomer at the workshop.")
         participants.add(session, a, ["Pat", "Ravi"], ParticipantSource.paste, "Olga")
+        session.add_all([Suggestion(campaign_id=a.id, user_id=SUGGESTED, username="Sunil", source="participant",
+                                    editcount=20, days=7, edits=9, pages=3, bytes_added=900, reverted=0, notable=[],
+                                    eligible_since=now),
+                         Suggestion(campaign_id=a.id, user_id=SET_ASIDE, username="Dora", source="newcomer",
+                                    notable=[], dismissed_at=now, dismissed_by="Olga")])
         session.flush()
         return {"pending": pending.id, "delivered": delivered.id, "failed": talk.id,
                 "ninas_nomination": pending.id,

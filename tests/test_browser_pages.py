@@ -21,7 +21,7 @@ from kudos import campaigns, consent_links, demo, migrate, nominations, particip
 from kudos.clock import utcnow
 from kudos.db import Database
 from kudos.demo.data import PHOTO_WALK, WORKSHOP
-from kudos.models import DeliveryStatus, Nomination, ParticipantSource
+from kudos.models import DeliveryStatus, Nomination, ParticipantSource, Suggestion
 from kudos.web import create_app
 from tests.browser_support import capture, new_context, sign_in, sign_out
 from tests.servers.browser import VIEWPORTS, serving
@@ -60,6 +60,7 @@ PAGES: dict[str, Shot | str] = {
     "insight.follow_up": Shot("follow-up", f"/campaigns/{EVENT}/follow-up", ORGANIZER),
     "insight.campaign_report": Shot("report", f"/campaigns/{EVENT}/report", ORGANIZER),
     "insight.dashboard": Shot("dashboard", "/dashboard", ORGANIZER),
+    "suggestions.index": Shot("suggestions", f"/campaigns/{OPEN}/suggestions", ORGANIZER),
     "admin.failed": Shot("failed-deliveries", "/admin/deliveries", ORGANIZER),  # the organizer is also an admin here
     "privacy.policy": Shot("privacy", "/privacy", ANONYMOUS),
     "privacy.confirm_delete": Shot("delete-confirmation", "/me/delete", NOMINATOR),
@@ -95,6 +96,11 @@ def _seed(database: Database, config: Any) -> dict[str, object]:
         nominations.nominate(session, config, campaign=walk, nominator=NOMINATOR, recipient="Rohit",
                              award="diligence", message=LONG_MESSAGE, link=LONG_WORD)
         participants.add(session, event, ["Priyanka", "Rohit", "Subhashish"], ParticipantSource.paste, ORGANIZER)
+        session.add(Suggestion(  # a suggestion whose edit has a long title and summary, as the job stores them
+            campaign_id=walk.id, user_id=777, username="Sanjay", source="participant", editcount=120, days=7, edits=30,
+            pages=4, bytes_added=123456, reverted=1, eligible_since=utcnow(), refreshed_at=utcnow(),
+            notable=[{"revid": 9_999_999, "title": LONG_WORD, "sizediff": 123456, "comment": LONG_MESSAGE,
+                      "timestamp": "2026-12-01T10:00:00Z", "reverted": False, "new": True}]))
         session.flush()
         received = session.scalars(select(Nomination).where(Nomination.recipient == RECIPIENT)
                                    .order_by(Nomination.id)).first()
@@ -210,7 +216,8 @@ ORGANIZER_PAGES = ["/nominate", "/me", "/privacy", "/me/delete", "/dashboard", "
                    "/campaigns/workshop-demo/report", "/campaigns/workshop-demo/participants",
                    "/campaigns/workshop-demo/follow-up", "/campaigns/workshop-demo/bulk",
                    "/campaigns/workshop-demo/deliveries", "/campaigns/odia-photo-walk/deliveries",
-                   "/campaigns/workshop-demo/organizers", "/users/orwiki/Nobody"]
+                   "/campaigns/workshop-demo/organizers", "/users/orwiki/Nobody",
+                   "/campaigns/odia-photo-walk/suggestions"]
 NOT_FOUND = {"/users/orwiki/Nobody"}  # no page for someone never thanked: its 404 page must fit too
 
 
@@ -240,3 +247,16 @@ def test_organizer_pages_fit_a_phone(chromium, live_server, screenshot_dir, tmp_
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at phone width in {language}"
     finally:
         page.close()
+
+
+def test_the_suggestions_page_fits_a_phone_in_hebrew(site: tuple[str, dict[str, object]],
+                                                       pages: dict[str | None, Any], screenshot_dir: Path) -> None:
+    """Right to left, with Odia page titles and English summaries inside: nothing pushes the page sideways."""
+    base, _ids = site
+    page = pages[ORGANIZER]
+    response = page.goto(f"{base}/campaigns/{OPEN}/suggestions?uselang=he")
+    assert response is not None and response.status == 200
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.locator(".kudos-suggestion").count() == 3  # two of the demo's walkers and the long-titled one
+    problems = capture(page, screenshot_dir, "suggestions-he")
+    assert not problems, "\n".join(problems)

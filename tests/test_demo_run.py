@@ -199,6 +199,25 @@ def test_make_run_shows_the_whole_journey_offline_and_one_ctrl_c_stops_it(
     assert (f"(redirect from User talk:{cast.RENAMED_FROM})" in main
             and "Not posted: the talk page has {{nobots}}." in main
             and "Waiting for Meera's answer about sharing" in main), main
+    # Between rounds the job found the photo walk's suggestions on the local Odia wiki: the walkers' real edits,
+    # Lipika's rolled-back ones marked, and the newcomer who signed up there.
+    odia_wiki = f"http://127.0.0.1:{int(demo.wiki_base.rsplit(':', 1)[1]) + 1}"
+    deadline = time.monotonic() + 60
+    while True:
+        page.goto(f"{base}/campaigns/odia-photo-walk/suggestions")
+        lipika = page.locator(".kudos-suggestion[data-username='Lipika']")
+        diffs = [str(a.get_attribute("href")) for a in page.locator(".kudos-edit a[href*='?diff=']").all()]
+        if diffs and all(d.startswith(f"{odia_wiki}/index.php?diff=") and int(d.split("=")[-1]) < 9000 for d in diffs):
+            break
+        assert time.monotonic() < deadline, f"no suggestions from the wiki within 60 s:\n{demo.log.read_text()[-3000:]}"  # type: ignore[union-attr]
+        time.sleep(2)
+    assert "4 reverted (not counted)" in lipika.inner_text()
+    cards = [page.locator(".kudos-suggestion").nth(n).get_attribute("data-username")
+             for n in range(page.locator(".kudos-suggestion").count())]
+    assert sorted(cards) == ["Lipika", "Nandini"]  # Suchitra thanked, Pradeep snoozed, Manas set aside: by account id
+    assert cast.SNOOZED in page.inner_text(".kudos-snoozed") and cast.SET_ASIDE in page.inner_text(".kudos-set-aside")
+    problems += capture(page, screenshot_dir, "demo-suggestions")
+
     page.goto(f"{base}/campaigns/{COMMUNITY}/deliveries")
     problems += capture(page, screenshot_dir, "demo-deliveries")
 

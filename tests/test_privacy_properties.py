@@ -25,7 +25,7 @@ from flask import Flask
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from kudos import accounts, campaigns, claims, nominations, participants, people
+from kudos import accounts, bulk, campaigns, claims, nominations, participants, people
 from kudos.channels import Posted, Skip
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -43,6 +43,9 @@ from kudos.models import (
     ParticipantSource,
 )
 from kudos.names import canonical_username
+from kudos.suggestions import decisions, refresh
+from kudos.suggestions.refresh import figures
+from kudos.suggestions.wiki import Account, Edit
 from kudos.web import create_app
 from tests.privacy_support import Snapshot, empty, naming, snapshot
 from tests.support import make_config
@@ -72,6 +75,11 @@ step = st.one_of(
     st.tuples(st.just("contribs"), name),
     st.tuples(st.just("deliver"), st.booleans()),
     st.tuples(st.just("approve"), index, name, st.none()),
+    st.tuples(st.just("suggest"), index, st.lists(name, min_size=1, max_size=3), name),
+    st.tuples(st.just("snooze"), index, name, name),
+    st.tuples(st.just("set_aside"), index, name, name),
+    st.tuples(st.just("restore"), index, name, name),
+    st.tuples(st.just("thank_suggested"), index, name, name, words),
 )
 
 
@@ -142,7 +150,32 @@ _STEPS: dict[str, Callable[..., Any]] = {
         s, person, ("orwiki", "enwiki")[wiki - 1], accounts.Ids(NAMES.index(_first(person)) + 100 * wiki,
                                                                 NAMES.index(_first(person)) + 1000), "Nina"),
     "contribs": lambda s, c, person: _contribs(s, canonical_username(person)),
+    "suggest": lambda s, c, n, names, other: _suggest(s, _campaign(s, n), names, other),
+    "snooze": lambda s, c, n, person, actor: decisions.snooze(s, _campaign(s, n), _user_id(person), actor, utcnow()),
+    "set_aside": lambda s, c, n, person, actor: decisions.dismiss(s, _campaign(s, n), _user_id(person), actor,
+                                                                  utcnow()),
+    "restore": lambda s, c, n, person, actor: decisions.restore(s, _campaign(s, n), _user_id(person), actor),
+    "thank_suggested": lambda s, c, n, person, actor, message: decisions.thank_several(
+        s, c, campaign=_campaign(s, n), organizer=actor, picks=[(_user_id(person), message)], award="barnstar",
+        approve=False, lookup=lambda names: {x: bulk.WikiUser(exists=True) for x in names}, now=utcnow()),
 }
+
+
+def _user_id(raw: str) -> int:
+    """Each person's account id on orwiki, as the "ids" step records it."""
+    return NAMES.index(_first(raw)) + 100
+
+
+def _suggest(session: Any, campaign: Any, names: list[str], other: str) -> None:
+    """What a refresh of the delivery job stores: these people meet the bar now, with edits on pages named
+    after others (the words are about pages, never a person)."""
+    now = utcnow().replace(microsecond=0)
+    edit = Edit(revid=7, title=f"{canonical_username(other)} river", ns=0, timestamp=now, sizediff=120,
+                comment=f"Sources for {other}'s article", new=False, reverted=False, viewable=True)
+    found = {_user_id(raw): (Account(canonical_username(raw), True, _user_id(raw), editcount=40, registered=now,
+                                     edits=[edit] * 9), "participant", figures([edit] * 9, now, 7))
+             for raw in names}
+    refresh.store(session, campaign.id, found, {}, now)
 
 
 def _first(raw: str) -> str:
@@ -160,12 +193,16 @@ def _contribs(session: Any, username: str) -> None:
 
 # --- which rows are about A, from the stored structure alone ------------------------------------------
 
+def rows_of(tables: Snapshot, table: str) -> dict[tuple[Any, ...], dict[str, Any]]:
+    names = [c.name for c in Base.metadata.tables[table].columns]
+    return {key: dict(zip(names, row, strict=True)) for key, row in tables[table].items()}
+
+
 def _about(tables: Snapshot, a: str) -> dict[str, set[tuple[Any, ...]]]:
     """The primary keys, per table, of the rows about A: what A did, what was done to A's person row, the
     nominations A made, received or reviewed (and their deliveries and events), what names A in a detail."""
     def rows(table: str) -> dict[tuple[Any, ...], dict[str, Any]]:
-        names = [c.name for c in Base.metadata.tables[table].columns]
-        return {key: dict(zip(names, row, strict=True)) for key, row in tables[table].items()}
+        return rows_of(tables, table)
 
     persons, noms, deliveries = rows("person"), rows("nomination"), rows("delivery")
     own_person = {key[0] for key, p in persons.items() if p["username"] == a}
@@ -196,7 +233,8 @@ def _about(tables: Snapshot, a: str) -> dict[str, set[tuple[Any, ...]]]:
             involved |= people_of(deliveries[(int(e["object_id"]),)]["nomination_id"], e["action"])
         for detail in ("recipient", "username"):
             if e["action"] in ("nomination.create", "campaign.organizer.add", "campaign.trusted.add",
-                               "campaign.participant.hide") and isinstance(details.get(detail), str):
+                               "campaign.participant.hide", "suggestion.snooze", "suggestion.dismiss",
+                               "suggestion.restore") and isinstance(details.get(detail), str):
                 involved.add(details[detail])
         if a in involved:
             events.add(key)
@@ -211,6 +249,8 @@ def _about(tables: Snapshot, a: str) -> dict[str, set[tuple[Any, ...]]]:
         "participant": {k for k, row in rows("participant").items() if a in (row["username"], row["added_by"])},
         "contrib_day": {k for k in tables["contrib_day"] if k[1] == a},
         "contrib_cursor": {k for k in tables["contrib_cursor"] if k[1] == a},
+        "suggestion": {k for k, row in rows("suggestion").items() if a in (row["username"], row["snoozed_by"],
+                                                                          row["dismissed_by"])},
         "audit_event": events,
         "audit_subject": {k for k in tables.get("audit_subject", {}) if k[1] == a},
     }
@@ -289,6 +329,8 @@ def test_export_and_erasure_touch_exactly_the_persons_rows(
     added = {table: set(after[table]) - set(rows) for table, rows in before.items()}
     assert sum(map(len, added.values())) == 1 and len(added["audit_event"]) == 1  # the fact of the erasure
     assert naming(after, a) == []
+    own_suggestions = {k for k, row in rows_of(before, "suggestion").items() if row["username"] == a}
+    assert not own_suggestions & set(after["suggestion"]), "a suggestion of the erased person is left"
     for own in ("person", "wiki_account", "contrib_day", "contrib_cursor", "audit_subject"):  # ids and all
         assert not about[own] & set(after[own]), own
     assert not _shown(app, a)

@@ -197,3 +197,10 @@ def test_an_unreachable_or_hanging_wiki_becomes_a_sentence(stub: _Stub, monkeypa
 def test_parse_link_understands_what_people_paste(typed: str, expected: tuple[str | None, int | None]) -> None:
     site = wiki_config("https://wiki.test/w/api.php").wiki("testwiki")
     assert parse_link(site, typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["http://[", "https://[::1/wiki/X", "//[bad/index.php?diff=1"])
+def test_an_address_that_cannot_be_parsed_is_refused_with_a_sentence(typed: str) -> None:
+    site = wiki_config("https://wiki.test/w/api.php").wiki("testwiki")
+    with pytest.raises(DomainError, match="not a web address"):
+        parse_link(site, typed)

@@ -32,6 +32,7 @@ from kudos.errors import DomainError
 from kudos.models import Delivery, DeliveryStatus
 from kudos.outbox import TALKPAGE, WALL
 from kudos.social.journal import Journal
+from kudos.suggestions.refresh import Schedule as SuggestionSchedule
 
 log = logging.getLogger("wikibot")
 SUMMARY_KEYS = ("done", "skipped", "retrying", "failed")
@@ -76,6 +77,7 @@ class Runner:
         # Contribution counts for organizer reports are refreshed between rounds; 0 turns it off.
         self.contribs_interval = float(section.get("contribs_interval", 6 * 3600))
         self.contribs_next = 0.0
+        self.suggestions = SuggestionSchedule(config, db, functools.partial(log_event, worker=self.worker_id))
 
     # --- life cycle -------------------------------------------------------------------------------
 
@@ -107,6 +109,7 @@ class Runner:
             busy = self.step()
             if busy == 0:
                 self.refresh_contribs_if_due()
+                self.suggestions.refresh_if_due()
                 self.stopping.wait(self.interval)
         return self.counts
 

@@ -7,6 +7,8 @@ list answers "does this user exist" (kudos.demo.directory).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kudos.config import DEMO_WIKI_PORT, DEMO_WIKIS
 
 NOMINATOR = "Demo User"
@@ -34,8 +36,50 @@ NOT_RECOGNISED = {"Bikash": (5, 1), "Lipika": (2, 0), "Sanjay": (0, 0), "Tapas":
                   "Manas": (0, 0), "Suchitra": (6, 0), "Pradeep": (0, 1)}
 PARTICIPANTS = {**RECOGNISED, **NOT_RECOGNISED}
 
-# Everyone with an account on the demo's wikis (the bot aside).
-ACCOUNTS = tuple(dict.fromkeys((NOMINATOR, *ORGANIZERS, TRUSTED, NOBOTS, RENAMED_TO, BLOCKED, *PARTICIPANTS)))
+# Praise suggestions of the photo walk: its participants who kept editing since (how many edits, on which
+# pages of the Odia wiki) and a newcomer who signed up on the wiki. Lipika's edits of her last page were
+# rolled back by the wiki's admin: they are marked, and not counted.
+WALKERS = {"Lipika": (12, ("କୋଣାର୍କ ସୂର୍ଯ୍ୟ ମନ୍ଦିର", "ରାମଚଣ୍ଡୀ ମନ୍ଦିର", "ଚନ୍ଦ୍ରଭାଗା ବେଳାଭୂମି")),
+           "Suchitra": (9, ("ପୁରୀ", "ଜଗନ୍ନାଥ ମନ୍ଦିର")), "Pradeep": (10, ("ଓଡ଼ିଶୀ ନୃତ୍ୟ",)),
+           "Manas": (9, ("ଚିଲିକା ହ୍ରଦ",)), "Nandini": (8, ("ପଟ୍ଟଚିତ୍ର", "ରଘୁରାଜପୁର"))}
+NEWCOMER = "Nandini"
+ROLLED_BACK = ("Lipika", "ଚନ୍ଦ୍ରଭାଗା ବେଳାଭୂମି")
+SNOOZED, SET_ASIDE = "Pradeep", "Manas"
+_SUMMARIES = ("ଫଟୋ ଓ ତାହାର ବିବରଣୀ ଯୋଗ କଲି", "Added two sources", "ଇତିହାସ ବିଭାଗ ବିସ୍ତାର", "Copy-edited the introduction")
+
+# Everyone with an account on the demo's wikis (the bot aside); the newcomer last, as the only one who signed up.
+ACCOUNTS = tuple(dict.fromkeys((NOMINATOR, *ORGANIZERS, TRUSTED, NOBOTS, RENAMED_TO, BLOCKED, *PARTICIPANTS,
+                                NEWCOMER)))
+
+
+@dataclass(frozen=True)
+class DemoEdit:
+    user: str
+    title: str
+    text: str  # the page's whole text after the edit
+    hours_ago: int
+    summary: str
+
+    @property
+    def reverted(self) -> bool:
+        return (self.user, self.title) == ROLLED_BACK
+
+
+def page_start(title: str) -> str:
+    """What the organizer wrote when creating a page the walkers then edited."""
+    return f"'''{title}''' ଓଡ଼ିଶାର ଏକ ସ୍ଥାନ।"
+
+
+def walkers_edits() -> list[DemoEdit]:
+    """The walkers' edits, oldest first: each adds a sentence to its page, in the last week."""
+    pages: dict[str, str] = {}
+    edits: list[DemoEdit] = []
+    for user, (count, titles) in WALKERS.items():
+        for n in range(count):
+            title = titles[n % len(titles)]
+            pages[title] = pages.get(title, page_start(title)) + f"\n{title} ବିଷୟରେ {n + 1} ନମ୍ବର ବାକ୍ୟ।"
+            edits.append(DemoEdit(user, title, pages[title], 150 - 12 * n - len(edits) % 5, _SUMMARIES[n % 4]))
+    return edits
 
 
 # How the demo's wikis name themselves (Kudos' names for them are in DEMO_WIKIS); the Odia one speaks Odia.

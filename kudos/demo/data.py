@@ -17,10 +17,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kudos import campaigns, nominations, participants, people, report
+from kudos import bulk, campaigns, nominations, participants, people, report
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.demo import cast
+from kudos.demo.directory import ACCOUNT_IDS
 from kudos.errors import DomainError
 from kudos.models import (
     Campaign,
@@ -32,7 +33,11 @@ from kudos.models import (
     MemberRole,
     Nomination,
     ParticipantSource,
+    Suggestion,
 )
+from kudos.suggestions import decisions as suggestion_decisions
+from kudos.suggestions import refresh as suggestion_refresh
+from kudos.suggestions.wiki import Account, Edit
 
 WORKSHOP_DAYS = 4
 WORKSHOP_ENDED_DAYS_AGO = 120  # long enough for the 90-day retention window to be over
@@ -64,6 +69,7 @@ def seed(session: Session, config: Config) -> list[str]:
     campaigns.add_member(session, community, cast.ORGANIZER, MemberRole.organizer, "Kudos")
     lines.append(_workshop(session, config, odia, now))
     lines.append(_photo_walk(session, config, odia, now))
+    lines.append(_suggestions(session, config, campaigns.get(session, PHOTO_WALK), now))
     lines.append(_community(session, config, community, now))
     session.flush()
     lines.append(f"retention figures of {report.store_snapshots(session, now)} campaign(s)")
@@ -139,6 +145,41 @@ def _photo_walk(session: Session, config: Config, wiki: str, now: datetime) -> s
                          award="barnstar", message="Found the best light for the temple photos at sunrise.",
                          now=now - timedelta(hours=5))
     return f"Odia-language campaign {PHOTO_WALK}: 3 approved nominations for the delivery job, 1 pending"
+
+
+def _suggestions(session: Session, config: Config, walk: Campaign, now: datetime) -> str:
+    """What the delivery job finds on the Odia wiki for the photo walk (the demo's wiki holds the same edits,
+    kudos.demo.wikis): walkers who kept editing and a newcomer; one thanked from a suggestion, one snoozed,
+    one set aside."""
+    participants.add(session, walk, [w for w in cast.WALKERS if w != cast.NEWCOMER], ParticipantSource.paste,
+                     cast.ORGANIZER)
+    sizes: dict[str, int] = {}
+    edits: dict[str, list[Edit]] = {}
+    for number, made in enumerate(cast.walkers_edits()):
+        size = len(made.text.encode())
+        before = sizes.get(made.title, len(cast.page_start(made.title).encode()))
+        sizes[made.title] = size
+        edits.setdefault(made.user, []).append(Edit(
+            revid=9000 + number, title=made.title, ns=0, timestamp=now - timedelta(hours=made.hours_ago),
+            sizediff=size - before, comment=made.summary, new=False, reverted=made.reverted, viewable=True))
+    found: suggestion_refresh.Assessed = {}
+    for user, theirs in edits.items():
+        account = Account(user, exists=True, user_id=ACCOUNT_IDS[user], editcount=len(theirs) + 3 * len(user),
+                          registered=now - timedelta(days=9 if user == cast.NEWCOMER else 400 + 30 * len(user)))
+        source = suggestion_refresh.NEWCOMER if user == cast.NEWCOMER else suggestion_refresh.PARTICIPANT
+        found[ACCOUNT_IDS[user]] = (account, source, suggestion_refresh.figures(theirs, now - timedelta(days=7), 7))
+    suggestion_refresh.store(session, walk.id, found, {}, now - timedelta(days=2))
+    for row in session.scalars(select(Suggestion).where(Suggestion.campaign_id == walk.id)):
+        row.shown_at = now - timedelta(hours=40)  # the organizers looked two days ago …
+    suggestion_decisions.thank_several(  # … and thanked one of them from there
+        session, config, campaign=walk, organizer="Sailesh", award="teamwork", approve=False,
+        now=now - timedelta(hours=3),
+        picks=[(ACCOUNT_IDS["Suchitra"], "ପୁରୀର ଜଗନ୍ନାଥ ମନ୍ଦିର ପୃଷ୍ଠାରେ ଆପଣଙ୍କ ଯତ୍ନଶୀଳ କାମ ପାଇଁ ଧନ୍ୟବାଦ!")],
+        lookup=lambda names: {name: bulk.WikiUser(exists=True) for name in names})
+    suggestion_decisions.snooze(session, walk, ACCOUNT_IDS[cast.SNOOZED], "Sailesh", now)
+    suggestion_decisions.dismiss(session, walk, ACCOUNT_IDS[cast.SET_ASIDE], cast.ORGANIZER, now)
+    return (f"suggestions for {PHOTO_WALK}: {len(found)} people, one thanked from a suggestion, one snoozed, "
+            f"one set aside")
 
 
 def _community(session: Session, config: Config, community: Campaign, now: datetime) -> str:

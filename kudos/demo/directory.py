@@ -16,7 +16,9 @@ from kudos.errors import DomainError
 from kudos.names import canonical_username
 from kudos.wikiapi import Link, UserInfo, WikiApi, WikiUnavailable, parse_link, possible_title
 
-ACCOUNT_IDS = {name: number for number, name in enumerate(cast.ACCOUNTS, start=2)}  # 1 is the wiki's admin
+# As on the demo's wikis, which create the accounts in this order after the installer's two: the admin (1) and
+# "MediaWiki default" (2), who wrote the main page.
+ACCOUNT_IDS = {name: number for number, name in enumerate(cast.ACCOUNTS, start=3)}
 
 
 class DemoDirectory(WikiApi):

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kudos.config import DEMO_WIKIS
 from kudos.demo import cast
-from kudos.devwiki import LocalWiki
+from kudos.devwiki import ImportedRevision, LocalWiki
 
 READY = "demo-ready"  # written into a wiki's folder once it is fully set up
 
@@ -42,7 +43,7 @@ def serve(folder: Path, first_port: int) -> tuple[list[LocalWiki], BotLogin]:
             wiki = LocalWiki.start(home, port, language=spec["language"], name=cast.SITE_NAMES[wiki_id],
                                    cookie_prefix=wiki_id)
             served.append(wiki)
-            bot = _set_up(wiki, bot if offset else None)
+            bot = _set_up(wiki, wiki_id, bot if offset else None)
         assert bot is not None
         if not ready:
             secret_file.write_text(json.dumps({"username": bot.username, "password": bot.password}))
@@ -64,11 +65,27 @@ def _stored_bot(path: Path) -> BotLogin | None:
         return None
 
 
-def _set_up(wiki: LocalWiki, bot: BotLogin | None) -> BotLogin:
-    wiki.create_accounts(cast.ACCOUNTS)
+def _set_up(wiki: LocalWiki, wiki_id: str, bot: BotLogin | None) -> BotLogin:
+    wiki.create_accounts(cast.ACCOUNTS[:-1])
+    wiki.create_accounts(cast.ACCOUNTS[-1:], signed_up=True)  # the newcomer, found through the sign-up log
     wiki.create_user(cast.BOT, bot=True)
     login, password = wiki.create_bot_password(cast.BOT, cast.BOT_APP, password=bot.password if bot else None)
     for title, text in cast.talk_pages().items():
         wiki.edit(title, text, "Kudos demo")
     wiki.block(cast.BLOCKED, "Kudos demo: a blocked account")
+    if wiki_id == "orwiki":
+        _walkers(wiki)
     return BotLogin(login, password)
+
+
+def _walkers(wiki: LocalWiki) -> None:
+    """The photo walkers' edits of the last week, which the job finds for the praise suggestions."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    made = cast.walkers_edits()
+    revisions = [ImportedRevision(title, cast.page_start(title), cast.ORGANIZER, now - timedelta(days=20), "Kudos demo")
+                 for title in dict.fromkeys(e.title for e in made)]
+    revisions += [ImportedRevision(e.title, e.text, e.user, now - timedelta(hours=e.hours_ago), e.summary)
+                  for e in made]
+    wiki.import_revisions(revisions)
+    user, title = cast.ROLLED_BACK
+    wiki.rollback(title, user)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import json
 import os
 import re
 import secrets
@@ -46,7 +47,14 @@ BOT_GRANTS = ("basic", "highvolume", "editpage", "createeditmovepage")
 FIXTURE_MARKER = "requestid=kudosfixture"
 # One line, because eval.php reads its input line by line.
 _CREATE_ACCOUNTS = ("foreach (file({path}, FILE_IGNORE_NEW_LINES) as $n) {{ $u = User::newFromName($n); "
-                    "if ($u && !$u->isRegistered()) {{ $u->addToDatabase(); }} }} echo 'created';")
+                    "if ($u && !$u->isRegistered()) {{ $u->addToDatabase(); {log} }} }} echo 'created';")
+# What Special:CreateAccount writes for a sign-up, so that list=logevents&letype=newusers finds the newcomer.
+_SIGN_UP_LOG = ("$e = new ManualLogEntry('newusers', 'create'); $e->setPerformer($u); "
+                "$e->setTarget($u->getUserPage()); $e->setParameters(['4::userid' => $u->getId()]); "
+                "$e->publish($e->insert(), 'rc');")
+_SET_EDITCOUNT = ("foreach (json_decode(file_get_contents({path}), true) as $n => $c) {{ "
+                  "$u = User::newFromName($n); wfGetDB(DB_PRIMARY)->update('user', ['user_editcount' => $c], "
+                  "['user_id' => $u->getId()]); }} echo 'set';")
 # One php -S log line per request, e.g. "[1234] [date] 127.0.0.1:5555 [200]: POST /api.php".
 LOG_LINE = re.compile(r"\[(\d{3})\]: [A-Z]+ (\S+)")
 
@@ -312,14 +320,45 @@ class LocalWiki:
         login, password = self.create_bot_password(user, appid)
         return BotCredentials(user, login, password)
 
-    def create_accounts(self, names: Iterable[str]) -> None:
+    def create_accounts(self, names: Iterable[str], signed_up: bool = False) -> None:
         """Register every name at once (accounts without passwords, enough to edit and be thanked): one PHP
-        process instead of one createAndPromote.php run (0.2 s) per name."""
+        process instead of one createAndPromote.php run (0.2 s) per name. `signed_up` also writes the sign-up
+        log entries a newcomer leaves (Special:CreateAccount does), as of now."""
         path = self.folder / "accounts-to-create.txt"
         path.write_text("\n".join(names) + "\n", encoding="utf-8")
-        out = self.maintenance("eval.php", stdin=_CREATE_ACCOUNTS.format(path=_php_string(str(path))) + "\n")
+        code = _CREATE_ACCOUNTS.format(path=_php_string(str(path)), log=_SIGN_UP_LOG if signed_up else "")
+        out = self.maintenance("eval.php", stdin=code + "\n")
         if "created" not in out:
             raise RuntimeError(f"creating accounts failed: {out}")
+
+    def set_editcounts(self, counts: dict[str, int]) -> None:
+        """Set the edit counters the API reports (`usprop=editcount`): an import does not count its revisions,
+        and a long history is quicker to state than to import."""
+        path = self.folder / "editcounts.json"
+        path.write_text(json.dumps(counts), encoding="utf-8")
+        out = self.maintenance("eval.php", stdin=_SET_EDITCOUNT.format(path=_php_string(str(path))) + "\n")
+        if "set" not in out:
+            raise RuntimeError(f"setting edit counts failed: {out}")
+
+    def rollback(self, title: str, user: str) -> int:
+        """Roll back `user`'s latest edits of `title` as the admin, as a patroller would, then run the job
+        queue so that the reverted edits carry the `mw-reverted` tag; returns the rollback's revision id."""
+        http = requests.Session()
+        token = http.get(self.api_url, params={"action": "query", "meta": "tokens", "type": "login",
+                                               "format": "json"}, timeout=60).json()["query"]["tokens"]["logintoken"]
+        login = http.post(self.api_url, data={"action": "login", "lgname": ADMIN, "lgpassword": ADMIN_PASSWORD,
+                                              "lgtoken": token, "format": "json"}, timeout=60).json()
+        if login.get("login", {}).get("result") != "Success":
+            raise RuntimeError(f"the admin could not log in: {login}")
+        token = http.get(self.api_url, params={"action": "query", "meta": "tokens", "type": "rollback",
+                                               "format": "json"}, timeout=60).json()["query"]["tokens"]["rollbacktoken"]
+        done = http.post(self.api_url, data={"action": "rollback", "title": title, "user": user, "token": token,
+                                             "format": "json"}, timeout=60).json()
+        http.close()
+        if "rollback" not in done:
+            raise RuntimeError(f"rollback of {user} on {title!r} failed: {done}")
+        self.maintenance("runJobs.php")
+        return int(done["rollback"]["revid"])
 
     def edit(self, title: str, text: str, summary: str = "", user: str = ADMIN, bot: bool = False) -> int:
         """Save `text` as the new content of `title`; returns the page's latest revision id."""

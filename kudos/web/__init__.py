@@ -61,6 +61,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
         ratelimit,
         readonly,
         review,
+        suggestions,
         wall,
     )
 
@@ -69,6 +70,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(wall.bp)
     app.register_blueprint(organizers.bp)
     app.register_blueprint(insight.bp)
+    app.register_blueprint(suggestions.bp)
     app.register_blueprint(privacy.bp)
     readonly.init_app(app)
     app.register_blueprint(review.bp)

@@ -160,6 +160,16 @@ def refresh_contribs() -> None:
     click.echo(f"Refreshed contributions: {contribs.refresh(_db(), _config(), utcnow())}.")
 
 
+@click.command("refresh-suggestions")
+@with_appcontext
+@_sentences
+def refresh_suggestions() -> None:
+    """Find who meets each open campaign's bar for praise suggestions now (the job does this too)."""
+    from kudos.suggestions import refresh
+
+    click.echo(f"Refreshed suggestions: {refresh.refresh(_db(), _config())}.")
+
+
 @click.command("prune")
 @with_appcontext
 @_sentences
@@ -188,5 +198,6 @@ def check_config() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (db_group, campaign_group, organizer_group, seed_demo, prune, check_config, refresh_contribs):
+    for command in (db_group, campaign_group, organizer_group, seed_demo, prune, check_config, refresh_contribs,
+                    refresh_suggestions):
         app.cli.add_command(command)

@@ -23,10 +23,14 @@ from kudos.errors import DomainError
 from kudos.models import Campaign, MemberRole
 from kudos.names import canonical_username
 from kudos.preview import Draft, preview_wikitext, sanitize_wiki_html, talk_page_title
+from kudos.suggestions import decisions as suggestion_decisions
+from kudos.suggestions import listing as suggestion_listing
+from kudos.web import prefill
 from kudos.web.context import current_config, current_database, db_session, wiki_api
 from kudos.web.forms import NominationForm
 from kudos.web.guard import allowed, require
 from kudos.web.i18n import bdi, msg
+from kudos.web.suggestion_text import SUGGESTIONS, suggestion_message
 from kudos.wikiapi import WikiUnavailable
 
 bp = Blueprint("nominate", __name__)
@@ -82,28 +86,47 @@ def _prepare(form: NominationForm, campaigns: list[Campaign], wanted: str | None
 
 
 def _page(form: NominationForm, campaigns: list[Campaign], campaign: Campaign | None, status: int = 200,
-          general: list[str] | None = None) -> Page:
+          general: list[str] | None = None, notices: list[Markup] | None = None, via: str | None = None) -> Page:
     config = current_config()
     awards = catalogue(config, campaign.wiki) if campaign else ()
     wiki = config.wiki(campaign.wiki) if campaign else None
+    via = request.form.get("via", "") if via is None else via
     return render_template("nominate.html", form=form, campaigns=campaigns, campaign=campaign, awards=awards,
-                           wiki=wiki, general=general or []), status
+                           wiki=wiki, general=general or [], notices=notices or [],
+                           via=SUGGESTIONS if via == SUGGESTIONS else ""), status
 
 
 @bp.get("/nominate")
 def form() -> Page:
+    """The form, filled in from the URL contract (kudos.web.prefill) and, for organizers coming from the
+    suggestions page (`via=suggestions`), with a message citing what the person did."""
     campaigns = open_campaigns()
-    _require_may_nominate(campaigns)
-    wanted = request.args.get("campaign")
+    actor = _require_may_nominate(campaigns)
+    given = prefill.read(current_config(), campaigns, request.args)
     nomination_form = NominationForm()
-    campaign = _prepare(nomination_form, campaigns, wanted)
-    general: list[str] = []
-    if wanted and campaign is not None and campaign.slug != wanted:
-        general.append(msg("kudos-nominate-campaign-closed"))
-    recipient = request.args.get("recipient", "")
-    if recipient and len(recipient) <= 255:
-        nomination_form.recipient.data = recipient
-    return _page(nomination_form, campaigns, campaign, general=general)
+    campaign = _prepare(nomination_form, campaigns, given.campaign.slug if given.campaign else None)
+    nomination_form.recipient.data = given.recipient or None
+    nomination_form.link.data = given.link or None
+    notices = [_notice(notice) for notice in given.notices]
+    via = ""
+    if request.args.get("via") == SUGGESTIONS and given.campaign is not None and given.recipient:
+        suggested = _suggested_message(actor, given.campaign, given.recipient, given.link)
+        if suggested:
+            nomination_form.message.data, via = suggested, SUGGESTIONS
+    return _page(nomination_form, campaigns, campaign, notices=notices, via=via)
+
+
+def _notice(notice: prefill.Notice) -> Markup:
+    sentence = msg(f"kudos-prefill-{notice.kind}", bdi(notice.value))
+    return Markup(" ").join([sentence, msg(notice.detail)]) if notice.detail else sentence
+
+
+def _suggested_message(actor: Actor, campaign: Campaign, recipient: str, link: str) -> str:
+    """Only for those who may see the campaign's suggestions; empty when there is no current suggestion."""
+    if not may(actor, Action.see_report, campaign):
+        return ""
+    found = suggestion_listing.find(db_session(), campaign, recipient)
+    return suggestion_message(found, link) if found is not None else ""
 
 
 @bp.post("/nominate")
@@ -151,6 +174,8 @@ def confirm() -> Response | Page:
                 award=draft.award, message=draft.message, link=draft.link, recipient_ids=checked.recipient_ids)
             if checked.trusted:
                 nominations.auto_approve(session, config, nomination)
+            if request.form.get("via") == SUGGESTIONS and may(actor, Action.see_report, stored_campaign):
+                suggestion_decisions.record_thanks(session, stored_campaign, [nomination], utcnow())
     except allowance.AllowanceSpent as spent:
         return _page(nomination_form, campaigns, campaign, 429, [_spent(spent.per_day)])
     except DomainError as error:
