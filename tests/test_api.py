@@ -47,9 +47,9 @@ def test_every_answer_may_be_read_by_any_site(client: FlaskClient, query: str) -
 
 @pytest.mark.parametrize(("limit", "size"), [
     ("1", 1), ("2", 2), ("99", 99), ("100", 100),
-    ("101", 100), ("1000", 100), ("99999999999", 100),  # never more than 100
-    (None, 20), ("0", 20), ("-1", 20), ("abc", 20), ("", 20), ("1e3", 20), ("5.5", 20),
-    ("9" * 40, 20), ("10\r\nX-Injected: 1", 20),  # anything else: the default
+    ("101", 100), ("1000", 100), ("99999999999", 100), ("9" * 40, 100), ("0" * 40 + "7", 7),  # never more than 100
+    (None, 20), ("0", 20), ("-1", 20), ("abc", 20), ("", 20), ("1e3", 20), ("5.5", 20), ("²", 20),
+    ("10\r\nX-Injected: 1", 20),  # anything else: the default
 ])
 def test_a_page_holds_one_to_a_hundred_shout_outs(client: FlaskClient, limit: str | None, size: int) -> None:
     page = client.get("/api/v1/shoutouts", query_string={} if limit is None else {"limit": limit}).get_json()

@@ -15,6 +15,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DEFAULT_LIMIT = 20
 
 
+def page_size(text: str | None) -> int:
+    """`limit` as the README states it: 1–100, more is 100, anything else the default.
+
+    A size is not a row id: 99999999999 asks for as many as may be had, so it gets 100 (`kudos.ids`
+    would read it as no number at all)."""
+    digits = (text or "").lstrip("0")
+    if not digits.isascii() or not digits.isdigit():
+        return DEFAULT_LIMIT
+    return wall.PAGE_MAX if len(digits) > 3 else min(int(digits), wall.PAGE_MAX)
+
+
 @bp.get("/shoutouts")
 def shoutouts() -> Response:
     config = current_config()
@@ -24,7 +35,7 @@ def shoutouts() -> Response:
         response = jsonify(error=msg_text("kudos-api-unknown-wiki", wiki, ", ".join(sorted(config.wikis))))
         response.status_code = 400
         return response
-    limit = min(int_arg("limit") or DEFAULT_LIMIT, wall.PAGE_MAX)
+    limit = page_size(request.args.get("limit"))
     campaign = campaign_arg()
     found = wall.recent(db_session(), config, limit=limit, before=int_arg("before"), wiki=wiki, campaign=campaign)
     items = []
