@@ -95,7 +95,7 @@ def test_kill_9_at_random_moments_then_rerun_posts_each_barnstar_once(job: Job, 
     chance = random.Random(seed)
     recipients = pool[10:20]
     ids = job.approve(recipients) + job.approve(recipients)  # two barnstars per page
-    short = job.with_delivery(lease_seconds=1)
+    short = job.with_delivery(lease_seconds=1, lane_lease_seconds=1)
     for _ in range(4):
         process = start_job(short, "--once")
         time.sleep(chance.uniform(1.0, 4.0))
@@ -150,7 +150,7 @@ sys.exit(main(["--once"]))
 def test_a_database_failure_mid_batch_stops_posting_and_loses_nothing(job: Job, pool: list[str]) -> None:
     recipients = pool[30:40]
     ids = job.approve(recipients)
-    short = job.with_delivery(lease_seconds=1)
+    short = job.with_delivery(lease_seconds=1, lane_lease_seconds=1)
     broken = subprocess.run([sys.executable, "-c", DATABASE_GOES_AWAY], cwd=PROJECT_ROOT, text=True,
                             capture_output=True, timeout=180, env={**os.environ, "KUDOS_CONFIG": str(short.path)})
     assert broken.returncode != 0 and "the database went away" in broken.stderr

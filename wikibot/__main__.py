@@ -1,7 +1,11 @@
 """`python -m wikibot [--once]`: deliver what is due, once or in a loop.
 
 --once delivers everything due and prints `done=… skipped=… retrying=… failed=…`. Without it the job
-loops every `delivery.interval` seconds until SIGTERM, which lets the current delivery finish.
+runs until SIGTERM, which lets the current delivery finish: it looks for due deliveries every
+`delivery.interval` seconds and posts each wiki's talk-page deliveries at that wiki's own rate.
+
+While Kudos is read-only (`read_only_reason`), the job delivers nothing: it stays up, keeps its health
+file fresh and logs the reason, until it is restarted without it (with --once it logs and exits 0).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import argparse
 import logging
 import sys
 
-from kudos.config import load_config_or_exit
+from kudos.config import Config, load_config_or_exit
 from kudos.db import Database
 from kudos.errors import ConfigError
 
@@ -23,9 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     config = load_config_or_exit()
     if config.read_only_reason:
-        print(f"The delivery job does not start while Kudos is read-only: {config.read_only_reason}",
-              file=sys.stderr)
-        return 3
+        return _read_only(config, args.once)
     try:
         # pywikibot reads its settings at import: they must be written before anything imports it.
         from wikibot.pwbconfig import prepare
@@ -46,6 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     line = summary_line(counts)
     log_event(event="stop", worker=runner.worker_id, summary=line)
     print(line, flush=True)
+    return 0
+
+
+def _read_only(config: Config, once: bool) -> int:
+    # Neither the database nor pywikibot is touched: read-only mode is for when they may be away.
+    from wikibot.runner import Runner, summary_line
+
+    runner = Runner(config, Database(config.database_url))
+    runner.install_signal_handlers()
+    counts = runner.run_read_only(config.read_only_reason, once)
+    print(summary_line(counts), flush=True)
     return 0
 
 
