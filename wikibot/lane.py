@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from wikibot.talkpage import TalkDelivery, TalkPageChannel
 
 JOB_ACTOR = "Kudos delivery job"  # as in kudos.claims' audit rows
+SEND_MARGIN = 0.1  # seconds: at most this much (or a tenth of the throttle) is added to each edit slot
 
 
 class Lane:
@@ -35,6 +36,13 @@ class Lane:
         self.db = runner.db
         self.wiki_id = wiki_id
         self.throttle = runner.config.throttle(wiki_id)
+        # Slots a little further apart than the throttle: an edit leaves some milliseconds after its slot is
+        # granted, and not always equally many, but the wiki counts the time between arrivals.
+        self.spacing = self.throttle + min(0.1 * self.throttle, SEND_MARGIN)
+        # No more than the lane can post in `batch_seconds`: a campaign approved while another campaign's burst
+        # is being posted to the same wiki gets its turn at the next batch, not after fifty slow edits.
+        fits = int(runner.batch_seconds / self.throttle) if self.throttle > 0 else runner.batch_size
+        self.batch_size = max(1, min(runner.batch_size, fits))
         self.wake = threading.Event()  # set by the runner when the wiki has due deliveries
         self.busy = False
         self.channel: TalkPageChannel | None = None
@@ -98,7 +106,7 @@ class Lane:
                 return  # the pause is not over; the runner wakes the lane when it is
             if not self._connected():
                 return
-            rows = claims.claim_talkpages(self.db, runner.worker_id, self.wiki_id, runner.batch_size,
+            rows = claims.claim_talkpages(self.db, runner.worker_id, self.wiki_id, self.batch_size,
                                           runner.lease_seconds, due_by=runner.due_by)
             if not rows:
                 return
@@ -165,7 +173,7 @@ class Lane:
             if self.throttle <= 0 and time.monotonic() - self._renewed < runner.lane_lease_seconds / 3:
                 return True  # no rate to keep, and the lease is fresh: no need to write
             try:
-                granted, self.next_edit_at = lanes.reserve(self.db, self.wiki_id, runner.worker_id, self.throttle,
+                granted, self.next_edit_at = lanes.reserve(self.db, self.wiki_id, runner.worker_id, self.spacing,
                                                            runner.lane_lease_seconds)
             except lanes.LaneLost:
                 log_event(event="lane", wiki=self.wiki_id, state="lost", worker=runner.worker_id)

@@ -46,6 +46,7 @@ class Runner:
         self.worker_id = worker_id or worker_name()
         section = config.section("delivery")
         self.batch_size = int(section.get("batch_size", 50))
+        self.batch_seconds = float(section.get("batch_seconds", 60))
         slowest = max([config.throttle(w) for w in config.wikis] or [0.0])
         # A talk-page claim must outlive a whole batch at the slowest wiki's edit rate.
         self.lease_seconds = float(section.get("lease_seconds", max(300.0, 2 * self.batch_size * slowest + 120)))
