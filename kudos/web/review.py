@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
-from kudos import campaigns, nominations, review
+from kudos import campaigns, lanes, nominations, review
 from kudos.access import Action, may_review
 from kudos.awards import award_name
 from kudos.errors import DomainError, NotFound
@@ -224,7 +224,8 @@ def deliveries(slug: str) -> str:
     if len(rows) == review.QUEUE_PAGE:
         older = url_for("review.deliveries", slug=slug, before=review.Cursor.of(rows[-1]).encode())
     return render_template("deliveries.html", campaign=campaign, rows=rows, older=older, form=RetryForm(),
-                           shares=_share_links(session, rows))
+                           shares=_share_links(session, rows), waiting=lanes.paused(session, campaign.wiki),
+                           wiki_name=current_config().wiki_name(campaign.wiki))
 
 
 def _share_links(session: Session, rows: list[Nomination]) -> dict[int, ShareLinks]:
