@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from wikibot.talkpage import TalkDelivery, TalkPageChannel
 
 JOB_ACTOR = "Kudos delivery job"  # as in kudos.claims' audit rows
-SEND_MARGIN = 0.1  # seconds: at most this much (or a tenth of the throttle) is added to each edit slot
+SEND_MARGIN = 0.05  # seconds: at most this much (or a tenth of the throttle) is added to each edit slot
 
 
 class Lane:
