@@ -173,13 +173,14 @@ class Runner:
             due = claims.due_talkpage_wikis(self.db)
             with self.db.session() as session:
                 states = lanes.states(session)
+            for wiki in set(due) - set(self.config.wikis):
+                self._unconfigured(wiki)
         except Exception as error:  # noqa: BLE001 - the database is away for a moment: look again later
             log_event(event="dispatch", outcome="failed", reason=describe(error), worker=self.worker_id)
             return False
         now = precise_utcnow()
         for wiki in due:
             if wiki not in self.config.wikis:
-                self._unconfigured(wiki)
                 continue
             state = states.get(wiki)
             if state is not None and (state.paused_at(now) or state.held_by_other(self.worker_id, now)):
