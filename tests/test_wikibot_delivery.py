@@ -145,6 +145,7 @@ def test_injection_corpus_renders_as_plain_text(job: Job) -> None:
             assert line in visible, (message, line)
 
 
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
 def test_while_kudos_is_read_only_the_job_stays_up_idle_with_a_fresh_heartbeat(job: Job) -> None:
     """A continuous job that exited would be restarted and mail its maintainers again and again."""
     (recipient,) = job.users(1)
@@ -202,6 +203,7 @@ def test_loop_mode_touches_its_health_file_and_stops_on_sigterm(job: Job) -> Non
     assert wikibot_support.summary(out) == {"done": 0, "skipped": 0, "retrying": 0, "failed": 0}
 
 
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
 def test_a_wrong_bot_password_claims_nothing_and_the_wiki_waits_with_the_reason(job: Job) -> None:
     (recipient,) = job.users(1)
     ids = job.approve([recipient])

@@ -132,6 +132,7 @@ def test_a_lost_answer_is_resolved_by_the_marker_and_never_posted_twice(proxied:
     assert markers_on(proxied.wiki, f"User talk:{recipients[1]}", rows[ids[1]].key) == 1
 
 
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
 def test_an_outage_never_uses_up_attempts_but_a_delivery_s_own_failures_do(proxied: Job, faulty: FaultProxy) -> None:
     outage, conflict = proxied.users(2, prefix="Down")
     outage_id, conflict_id = proxied.approve([outage, conflict])
@@ -165,6 +166,7 @@ def test_an_outage_never_uses_up_attempts_but_a_delivery_s_own_failures_do(proxi
     assert markers_on(proxied.wiki, f"User talk:{conflict}", rows[conflict_id].key) == 0
 
 
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
 def test_a_delivery_kept_waiting_by_its_wiki_past_the_age_limit_fails(proxied: Job, faulty: FaultProxy) -> None:
     (recipient,) = proxied.users(1, prefix="Old")
     (delivery_id,) = proxied.approve([recipient])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from kudos import accounts, barnstar, claims, lanes, people
@@ -142,7 +143,7 @@ class Lane:
         delay = lanes.pause(self.db, self.wiki_id, runner.worker_id, kind, failure.reason, runner.policy.pause_delay,
                             failure.after)
         self.paused = True
-        self.next_edit_at = max(self.next_edit_at, precise_utcnow())
+        self.next_edit_at = max(self.next_edit_at, precise_utcnow() + timedelta(seconds=delay))
         if kind == "login":
             self.channel = None  # log in afresh next time
         log_event(event="lane", wiki=self.wiki_id, state="paused", kind=kind, retry_in=f"{delay:.1f}",
