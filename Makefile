@@ -18,12 +18,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## Start the tool in demo mode on http://127.0.0.1:5000 (SQLite, demo login, demo data).
-run: export TOOL_ENVIRONMENT ?= development
+## Start the whole tool offline on http://127.0.0.1:5000: local MediaWikis (installed with apt-get when
+## needed), the web tool with a demo login and demo data, and the delivery job; state in instance/.
+## Ctrl-C stops everything. RUN_ARGS passes options, e.g. RUN_ARGS="--port 5050" (python -m kudos.demo run -h).
 run: $(VENV)/.runtime
-	$(BIN)/flask --app app db upgrade
-	$(BIN)/flask --app app seed-demo --if-empty
-	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+	$(BIN)/python -m kudos.demo run $(RUN_ARGS)
 
 ## Install everything the tests need (system packages included) and run the whole suite.
 test: $(VENV)/.dev
@@ -36,9 +35,10 @@ check: $(VENV)/.dev
 	$(BIN)/mypy
 
 ## Run every benchmark under bench/; each ends with a `RESULT <name> key=value …` line.
+## `make bench QUICK=1`: the same steps at small sizes, in seconds (CI runs this after the tests).
 bench: $(VENV)/.dev
 	scripts/install-test-deps.sh
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	PYTHON=$(BIN)/python scripts/run-benchmarks $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) .cache test-output

@@ -1,8 +1,14 @@
 """gunicorn settings for the web tool (`web:` in the Procfile).
 
-Toolforge's Build Service passes the port to listen on in $PORT and routes traffic from its proxy,
-whose address is not fixed (hence --forwarded-allow-ips='*' in the Procfile). The health check asks
-for /healthz every few seconds; those requests are left out of the access log so it stays readable.
+Toolforge's Build Service passes the port to listen on in $PORT and routes traffic from its proxy. No
+X-Forwarded-* header is trusted (gunicorn's default): in production every absolute URL comes from
+`tool_url` (kudos.web.transport), so nothing depends on what a proxy, or a client, claims. The health
+check asks for /healthz every few seconds; those requests are left out of the access log so it stays
+readable.
+
+The configuration is validated here, in the master process, before any worker is forked: a refused one
+stops gunicorn within a second with its sentence as the last line, instead of workers failing and being
+restarted forever.
 """
 
 from __future__ import annotations
@@ -27,6 +33,12 @@ access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 # gunicorn's control socket lives in $HOME, which the Build Service container does not need to write.
 control_socket_disable = True
 QUIET_PATHS = frozenset({"/healthz"})
+
+
+def on_starting(server: Any) -> None:
+    from kudos.config import load_config_or_exit
+
+    load_config_or_exit()
 
 
 class QuietHealthLogger(Logger):

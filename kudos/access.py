@@ -3,12 +3,17 @@
 Every view and command asks here; none re-implements a check. Powers come from configuration (tool
 admins), from campaigns (organizers, trusted nominators, the campaign's creator) and from the wiki
 (blocked or not, edit count).
+
+Reviewing actions (the ones in ON_WIKI) also need the person's standing on the campaign's wiki, asked
+when they act: the `blocked` flag of the session is what Meta-Wiki said at sign-in, which misses a later
+block and a local block on that wiki.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from kudos.config import Config
 from kudos.models import Campaign, MemberRole, Nomination, NominationStatus
@@ -18,13 +23,28 @@ from kudos.names import canonical_username
 class Action(enum.StrEnum):
     nominate = "nominate"  # on a campaign
     withdraw = "withdraw"  # a nomination
-    review = "review"  # approve, reject or edit a nomination; or see a campaign's queue
+    review = "review"  # approve, reject or edit a nomination (one by one or several at once)
     see_review_queue = "see_review_queue"  # no object: has the person any queue at all?
-    manage_campaign = "manage_campaign"  # add organizers, participants, bulk nominations
+    manage_campaign = "manage_campaign"  # a campaign's organizer pages: participants, deliveries, bulk form
+    bulk_nominate = "bulk_nominate"  # nominate a whole participant list at once
+    retry_delivery = "retry_delivery"  # send a failed delivery again
+    appoint = "appoint"  # name a campaign's organizers and trusted nominators
     see_report = "see_report"  # a campaign's report and follow-up list
     create_campaign = "create_campaign"
     administer = "administer"  # failed deliveries, retries, tool-wide views
     manage_self = "manage_self"  # own consent, opt-out, data export and deletion
+
+
+# Actions done for a campaign on its wiki: refused to anyone that wiki blocks, asked when they act.
+ON_WIKI = frozenset({Action.review, Action.bulk_nominate, Action.retry_delivery, Action.appoint})
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A person's account on one wiki, as the wiki answered when they acted."""
+
+    wiki_name: str
+    blocked: bool | None  # None: the wiki could not be asked
 
 
 @dataclass(frozen=True)
@@ -32,10 +52,16 @@ class Actor:
     """A signed-in person as far as authorization cares; `None` stands for anonymous."""
 
     username: str
-    blocked: bool = False
+    blocked: bool = False  # what Meta-Wiki said at sign-in
     editcount: int = 0
     admin: bool = False
     organizes: frozenset[int] = field(default_factory=frozenset)  # campaign ids
+    # Wiki id → standing there, asked for the wikis of the objects acted on. None for a decision that only
+    # shows or hides a link or button: no wiki is asked for those, and the action itself asks again.
+    standing: Mapping[str, Standing] | None = field(default=None, compare=False)
+
+    def acting(self, standing: Mapping[str, Standing]) -> Actor:
+        return replace(self, standing=dict(standing))
 
     @classmethod
     def of(cls, config: Config, username: str, *, blocked: bool = False, editcount: int = 0,
@@ -48,6 +74,7 @@ class Actor:
 class Decision:
     allowed: bool
     reason: str = ""  # a sentence for the person when refused
+    unavailable: bool = False  # refused because a wiki could not be asked: try again later
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -77,10 +104,20 @@ def may(actor: Actor | None, action: Action, obj: Campaign | Nomination | None =
         if actor.admin or actor.organizes:
             return ALLOW
         return Decision(False, "The review queue is for campaign organizers.")
-    if action in (Action.manage_campaign, Action.see_report):
+    if action == Action.appoint:
         campaign = _campaign(obj)
+        if actor.blocked:
+            return Decision(False, "Blocked accounts cannot appoint organizers.")
+        if not (actor.admin or campaign.created_by == actor.username):
+            return Decision(False, f"Only tool admins and the person who created “{campaign.name}” can appoint "
+                                   f"its organizers.")
+        return _on_wiki(actor, campaign)
+    if action in (Action.manage_campaign, Action.see_report, Action.bulk_nominate, Action.retry_delivery):
+        campaign = _campaign(obj)
+        if action in ON_WIKI and actor.blocked:
+            return Decision(False, "Blocked accounts cannot act for campaigns.")
         if actor.admin or is_organizer(actor, campaign) or campaign.created_by == actor.username:
-            return ALLOW
+            return _on_wiki(actor, campaign) if action in ON_WIKI else ALLOW
         return Decision(False, f"Only the organizers of “{campaign.name}” can do this.")
     if action == Action.create_campaign:
         if actor.blocked:
@@ -131,8 +168,24 @@ def _may_review(actor: Actor, obj: Campaign | Nomination | None,
         return Decision(False, "You cannot review a nomination you made or received; another organizer "
                                "must do it.")
     if actor.admin or is_organizer(actor, campaign):
-        return ALLOW
+        return _on_wiki(actor, campaign)
     return Decision(False, f"Only the organizers of “{campaign.name}” can review its nominations.")
+
+
+def _on_wiki(actor: Actor, campaign: Campaign) -> Decision:
+    """The last word for an action in ON_WIKI: is the person blocked on the campaign's wiki right now?"""
+    if actor.standing is None:
+        return ALLOW  # only showing a button; pressing it asks the wiki
+    standing = actor.standing.get(campaign.wiki)
+    if standing is None or standing.blocked is None:
+        name = standing.wiki_name if standing else campaign.wiki
+        # Not knowing is not permission: a block is exactly what an unanswered question could hide.
+        return Decision(False, f"Kudos could not ask {name} whether your account is blocked there, so nothing "
+                               f"was changed; try again in a moment.", unavailable=True)
+    if standing.blocked:
+        return Decision(False, f"Your account is blocked on {standing.wiki_name}, so you cannot review, nominate "
+                               f"or appoint for its campaigns. You can still manage your own consent and opt-out.")
+    return ALLOW
 
 
 def _campaign(obj: object) -> Campaign:

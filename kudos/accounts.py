@@ -32,6 +32,7 @@ from kudos.models import Consent, Nomination, Person, WikiAccount
 from kudos.names import canonical_username
 
 CHUNK = 500  # names or ids per IN list
+RENAMED = "person.renamed"
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ def remember_many(session: Session, wiki: str, found: Mapping[str, Ids], actor: 
             session.add(WikiAccount(person_id=person.id, wiki=wiki, user_id=ids.user_id, seen_at=now))
         elif account.user_id != ids.user_id:
             # The name now belongs to another account than the one recorded (renamed away, then taken).
-            audit.record(session, actor, "person.account_changed", person, wiki=wiki, before=account.user_id,
-                         after=ids.user_id)
+            audit.record(session, actor, "person.account_changed", person, wiki=wiki,
+                         before=audit.Identifies(name, account.user_id), after=audit.Identifies(name, ids.user_id))
             account.user_id = ids.user_id
             account.seen_at = now
         else:
@@ -120,7 +121,7 @@ def rename(session: Session, old: str, new: str, *, wiki: str, actor: str, reaso
 
     If Kudos already has a Person called `new` (nominated under the new name before the rename was
     noticed), the two are one person: the records are merged, keeping the most recent consent answer
-    and any opt-out. Audited as `person.renamed`.
+    and any opt-out. Audited as `person.renamed` (RENAMED).
     """
     old, new = canonical_username(old), canonical_username(new)
     person = people.find(session, old)
@@ -137,8 +138,10 @@ def rename(session: Session, old: str, new: str, *, wiki: str, actor: str, reaso
     if not global_rename:
         nominations = nominations.where(Nomination.wiki == wiki)
     moved = _rename_nominations(session, list(session.scalars(nominations)), new)
-    audit.record(session, actor, "person.renamed", person, before=old, after=new, wiki=wiki, reason=reason,
-                 nominations=moved, merged=merged, everywhere=global_rename)
+    audit.record(session, actor, RENAMED, person, before=audit.Identifies(new, old),
+                 after=audit.name(new), wiki=wiki, reason=reason, nominations=len(moved), merged=merged,
+                 everywhere=global_rename)
+    audit.follow_rename(session, old, new, person.id, moved)
     session.flush()
     return person
 
@@ -160,7 +163,7 @@ def _merge(session: Session, keep: Person, drop: Person) -> None:
         keep.accounts.append(WikiAccount(wiki=wiki, user_id=user_id, seen_at=seen_at))
 
 
-def _rename_nominations(session: Session, rows: list[Nomination], new: str) -> int:
+def _rename_nominations(session: Session, rows: list[Nomination], new: str) -> list[int]:
     from kudos.nominations import pending_key  # nominations imports this module's caller, people
 
     for nomination in rows:
@@ -170,7 +173,7 @@ def _rename_nominations(session: Session, rows: list[Nomination], new: str) -> i
             taken = session.scalar(select(Nomination.id).where(Nomination.pending_key == key))
             # Two pending nominations of one person by one nominator: keep both, the older keeps its key.
             nomination.pending_key = key if taken is None else nomination.pending_key
-    return len(rows)
+    return [nomination.id for nomination in rows]
 
 
 def _chunked(session: Session, values: list[Any], query: Callable[[list[Any]], Any]) -> list[Any]:

@@ -5,6 +5,14 @@ from dataclasses import dataclass
 from kudos.config import Config
 from kudos.errors import DomainError
 
+# Pictures the web pages show, shipped in static/ (sources and licences in static/awards/SOURCES.md), for the
+# Commons files of the built-in catalogue; the barnstar posted on a wiki keeps using the wiki's own file.
+PICTURES = {
+    "Original Barnstar Hires.png": "awards/original-barnstar.svg",
+    "Teamwork Barnstar Hires.png": "awards/teamwork-barnstar.svg",
+    "Barnstar of Diligence Hires.png": "awards/diligence-barnstar.svg",
+}
+
 
 @dataclass(frozen=True)
 class Award:
@@ -14,8 +22,9 @@ class Award:
     template: str | None = None  # a wiki template to subst:, where the wiki has one
 
     @property
-    def image_url(self) -> str:
-        return "https://commons.wikimedia.org/wiki/Special:FilePath/" + self.image.replace(" ", "_")
+    def picture(self) -> str | None:
+        """The award's picture under static/, when Kudos ships one for its file."""
+        return PICTURES.get(self.image)
 
 
 # Self-contained barnstars that work on every wiki: the images are on Commons.
@@ -41,7 +50,7 @@ def find_award(config: Config, wiki: str, award_id: str) -> Award:
     for award in catalogue(config, wiki):
         if award.id == award_id:
             return award
-    raise DomainError(f"The award “{award_id}” is not in the catalogue of {config.wiki(wiki).name}.")
+    raise DomainError("kudos-error-award-unknown", award_id, config.wiki(wiki).name)
 
 
 def award_name(config: Config, wiki: str, award_id: str) -> str:

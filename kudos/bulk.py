@@ -4,6 +4,7 @@ Every name is checked against the wiki in batches of 50 (`list=users` takes 50 n
 a `lookup(names) -> {name: WikiUser}` callable, and against the database in one query per rule, so 500
 names take a handful of requests and queries rather than a few per name. The valid lines become
 nominations in the caller's single transaction; the others come back with their line number and why.
+Each nomination of a list counts against the organizer's daily bulk allowance (kudos.allowance).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import accounts, audit, nominations
+from kudos import accounts, allowance, audit, nominations, plaintext
 from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -70,7 +71,7 @@ class Result:
 def parse(text: str) -> list[Line]:
     """One user name per line, or CSV `username,message`; blank lines and a header line are ignored."""
     lines = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(plaintext.clean(text).split("\n"), start=1):
         if not raw.strip():
             continue
         if "," in raw:
@@ -155,16 +156,26 @@ def create(session: Session, config: Config, *, campaign: Campaign, organizer: s
            default_message: str, award: str, approve: bool, lookup: Lookup,
            now: datetime | None = None) -> Result:
     """Check the pasted list and turn its valid lines into nominations, within the caller's transaction."""
+    lines = parse(text)
+    if not lines:
+        raise DomainError("kudos-bulk-names-required")
+    if len(lines) > MAX_LINES:
+        raise DomainError("kudos-error-bulk-too-many", MAX_LINES, len(lines))
+    return create_lines(session, config, campaign=campaign, organizer=organizer, lines=lines,
+                        default_message=default_message, award=award, approve=approve, lookup=lookup, now=now)
+
+
+def create_lines(session: Session, config: Config, *, campaign: Campaign, organizer: str, lines: list[Line],
+                 default_message: str, award: str, approve: bool, lookup: Lookup,
+                 now: datetime | None = None) -> Result:
+    """`create` for lines that are already apart (the suggestions page sends one per ticked person)."""
     now = now or utcnow()
     organizer = canonical_username(organizer)
     find_award(config, campaign.wiki, award)
-    lines = parse(text)
-    if not lines:
-        raise DomainError("Paste at least one user name, one per line.")
-    if len(lines) > MAX_LINES:
-        raise DomainError(f"Paste at most {MAX_LINES} names at a time; this list has {len(lines)}.")
     found = check(session, campaign, organizer, lines, default_message, lookup)
     valid = [line for line in lines if line.problem is None]
+    if valid:  # the whole list, or nothing: AllowanceSpent says how many more are left today
+        allowance.take(session, config, organizer, allowance.Kind.bulk, len(valid), now)
     # The recipients' account ids, so the delivery job can follow a rename (kudos.accounts).
     accounts.remember_many(session, campaign.wiki, {
         line.username: accounts.Ids(getattr(found[line.username], "user_id", None),
@@ -182,7 +193,7 @@ def create(session: Session, config: Config, *, campaign: Campaign, organizer: s
     session.flush()
     for nomination in result.created:
         audit.record(session, organizer, "nomination.create", nomination, campaign=campaign.slug,
-                     recipient=nomination.recipient, award=award, bulk="yes")
+                     recipient=audit.name(nomination.recipient), award=award, bulk="yes")
     if approve and result.created:
         consents = _consents(session, [n.recipient for n in result.created])
         for nomination in result.created:

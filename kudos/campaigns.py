@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import audit
+from kudos import audit, plaintext
 from kudos.config import BUILTIN_CHANNELS, Config
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign, CampaignKind, CampaignMember, MemberRole
@@ -24,7 +24,7 @@ def community_slug(wiki: str) -> str:
 def get(session: Session, slug: str) -> Campaign:
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
-        raise NotFound(f"There is no campaign “{slug}”.")
+        raise NotFound("kudos-error-no-campaign", slug)
     return campaign
 
 
@@ -45,24 +45,24 @@ def create(
     min_editcount: int | None = None,
     description: str = "",
 ) -> Campaign:
-    if not _SLUG.match(slug):
-        raise DomainError("A campaign's short name may hold only lower-case letters, digits and hyphens, "
-                          "and must start with a letter or digit.")
+    if not _SLUG.fullmatch(slug):
+        raise DomainError("kudos-error-campaign-slug")
     if wiki not in config.wikis:
-        raise DomainError(f"The wiki “{wiki}” is not configured; choose one of {', '.join(sorted(config.wikis))}.")
-    if not name.strip():
-        raise DomainError("Give the campaign a name.")
+        raise DomainError("kudos-error-campaign-wiki", wiki, ", ".join(sorted(config.wikis)))
+    name, description = plaintext.line(name), plaintext.clean(description).strip()
+    if not name:
+        raise DomainError("kudos-error-campaign-name")
     if starts and ends and ends < starts:
-        raise DomainError("The campaign cannot end before it starts.")
+        raise DomainError("kudos-error-campaign-dates")
     for channel in channels or []:
         if channel not in config.channels and channel not in BUILTIN_CHANNELS:
-            raise DomainError(f"The channel “{channel}” is not configured.")
+            raise DomainError("kudos-error-campaign-channel", channel)
     if min_editcount is not None and min_editcount < 0:
-        raise DomainError("The minimum edit count cannot be negative.")
+        raise DomainError("kudos-error-campaign-editcount")
     if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
-        raise DomainError(f"A campaign called “{slug}” already exists.")
+        raise DomainError("kudos-error-campaign-exists", slug)
     campaign = Campaign(
-        slug=slug, name=name.strip(), wiki=wiki, kind=kind, starts=starts, ends=ends,
+        slug=slug, name=name, wiki=wiki, kind=kind, starts=starts, ends=ends,
         channels=[c for c in channels or [] if c not in BUILTIN_CHANNELS], default_award=default_award,
         min_editcount=min_editcount, language=config.wiki(wiki).language, created_by=canonical_username(actor),
         description=description,
@@ -87,16 +87,40 @@ def ensure_community_campaigns(session: Session, config: Config, actor: str = "K
 
 
 def add_member(session: Session, campaign: Campaign, username: str, role: MemberRole, actor: str) -> bool:
-    """Add an organizer or trusted nominator; False when they already had that role."""
+    """Appoint an organizer or trusted nominator; False when they already had that role.
+
+    Who may appoint is decided before this is called: `kudos.access` (Action.appoint: tool admins and the
+    campaign's creator) on the web; the command line and the configuration file speak for the tool's
+    maintainers. Every appointment is audited with the person's roles in the campaign before and after.
+    """
     username = canonical_username(username)
     if not username:
-        raise DomainError("Give the user name to add.")
-    if username in campaign.usernames(role):
+        raise DomainError("kudos-error-member-name")
+    before = _roles(campaign, username)
+    if role.value in before:
         return False
     campaign.members.append(CampaignMember(username=username, role=role, added_by=canonical_username(actor)))
-    audit.record(session, actor, f"campaign.{role.value}.add", campaign, username=username)
+    audit.record(session, actor, f"campaign.{role.value}.add", campaign, username=audit.name(username), before=before,
+                 after=sorted([*before, role.value]))
     session.flush()
     return True
+
+
+def remove_member(session: Session, campaign: Campaign, username: str, role: MemberRole, actor: str) -> bool:
+    """Take a role away (audited like an appointment); False when the person did not have it."""
+    username = canonical_username(username)
+    before = _roles(campaign, username)
+    if role.value not in before:
+        return False
+    campaign.members = [m for m in campaign.members if (m.username, m.role) != (username, role)]
+    audit.record(session, actor, f"campaign.{role.value}.remove", campaign, username=username, before=before,
+                 after=[r for r in before if r != role.value])
+    session.flush()
+    return True
+
+
+def _roles(campaign: Campaign, username: str) -> list[str]:
+    return sorted(m.role.value for m in campaign.members if m.username == username)
 
 
 def sync_from_config(session: Session, config: Config, actor: str = "Kudos") -> list[str]:

@@ -13,12 +13,14 @@ import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import yaml
 
+from kudos import secret_key as secret_key_rules
 from kudos.errors import ConfigError
 from kudos.names import canonical_username
 
@@ -30,11 +32,17 @@ BUILTIN_CHANNELS = ("talkpage", "wall")
 SOCIAL_TYPES = ("mastodon", "bluesky", "telegram", "matrix", "discord", "slack", "zulip")
 _WIKI_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A signed-in session ends this long after sign-in, whatever happens in between (a working day and then some).
+DEFAULT_SESSION_HOURS = 12
 
-# A development instance with nothing configured still has two wikis to nominate on.
+# A development instance with nothing configured still has two wikis to nominate on: the demo's local
+# MediaWikis (`make run` serves them, see kudos.demo), never a production wiki.
+DEMO_WIKI_PORT = 8801
 DEMO_WIKIS: dict[str, dict[str, str]] = {
-    "enwiki": {"api_url": "https://en.wikipedia.org/w/api.php", "language": "en", "name": "English Wikipedia"},
-    "orwiki": {"api_url": "https://or.wikipedia.org/w/api.php", "language": "or", "name": "Odia Wikipedia"},
+    "enwiki": {"api_url": f"http://127.0.0.1:{DEMO_WIKI_PORT}/api.php", "language": "en",
+               "name": "English Wikipedia (local demo)"},
+    "orwiki": {"api_url": f"http://127.0.0.1:{DEMO_WIKI_PORT + 1}/api.php", "language": "or",
+               "name": "Odia Wikipedia (local demo)"},
 }
 
 
@@ -87,8 +95,12 @@ class Config:
     contact: str
     read_only_reason: str
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Development only: why the demo's local wikis are not running. Users are then checked against the
+    # demo's people (kudos.demo.directory) and nothing is delivered.
+    wikis_offline: str = ""
     campaigns: tuple[CampaignSpec, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    session_lifetime: timedelta = timedelta(hours=DEFAULT_SESSION_HOURS)
 
     @property
     def production(self) -> bool:
@@ -203,7 +215,8 @@ def _validate(data: dict[str, Any]) -> Config:
     known = {
         "environment", "database_url", "secret_key", "dev_login", "admins", "wikis", "oauth", "tool_url",
         "contact", "read_only_reason", "channels", "campaigns", "bot", "delivery", "awards", "ratelimit",
-        "consent", "retention_days", "redis_url", "insight",
+        "consent", "retention_days", "redis_url", "insight", "session_lifetime_hours", "wikis_offline",
+        "suggestions",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -224,15 +237,16 @@ def _validate(data: dict[str, Any]) -> Config:
         raise ConfigError("The configuration key “dev_login” must be false in production: the demo login "
                           "lets anyone sign in as anyone.")
     secret_key = _string(data, "secret_key", "")
-    if not secret_key:
-        if production:
-            raise ConfigError("The configuration key “secret_key” is missing; production needs a long random "
-                              "secret (set TOOL_SECRET_KEY).")
+    if production:
+        secret_key_rules.check(secret_key, PROJECT_ROOT)
+    elif not secret_key:
         secret_key = _development_secret()
-    elif production and len(secret_key) < 16:
-        raise ConfigError("The configuration key “secret_key” is too short; use at least 16 random characters.")
 
     wikis = _wikis(data.get("wikis"), production)
+    wikis_offline = _string(data, "wikis_offline", "")
+    if production and wikis_offline:
+        raise ConfigError("The configuration key “wikis_offline” is for the demo only; production talks to its "
+                          "wikis.")
     channels = _channels(data.get("channels"))
     campaigns = _campaigns(data.get("campaigns"), wikis, channels)
     admins = data.get("admins") or []
@@ -254,8 +268,19 @@ def _validate(data: dict[str, Any]) -> Config:
         read_only_reason=_string(data, "read_only_reason", ""),
         channels=channels,
         campaigns=campaigns,
+        wikis_offline=wikis_offline,
         raw=data,
+        session_lifetime=_session_lifetime(data.get("session_lifetime_hours")),
     )
+
+
+def _session_lifetime(value: Any) -> timedelta:
+    if value is None:
+        return timedelta(hours=DEFAULT_SESSION_HOURS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24 * 90:
+        raise ConfigError("The configuration key “session_lifetime_hours” must be a whole number of hours "
+                          "from 1 to 2160.")
+    return timedelta(hours=value)
 
 
 def _string(data: Mapping[str, Any], key: str, default: str, where: str = "") -> str:

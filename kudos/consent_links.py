@@ -39,8 +39,7 @@ def consent_url(config: Config, nomination: Nomination) -> str:
 
 def verify(config: Config, token: str) -> tuple[int, str]:
     """(nomination id, recipient) from a token we made; NotFound for anything else."""
-    invalid = NotFound("This consent link is not valid. Copy it again from the message on your talk page, "
-                       "or change your choice on “My kudos”.")
+    invalid = NotFound("kudos-error-consent-link-invalid")
     if len(token) > 1000:
         raise invalid
     try:

@@ -1,4 +1,5 @@
-"""Scheduled upkeep (`flask --app app prune`, the daily `prune` job): retention and expired consent waits.
+"""Scheduled upkeep (`flask --app app prune`, the daily `prune` job): retention, expired consent waits and
+expired sessions and the daily allowances of days that are over.
 
 The audit log is append-only for the tool itself; retention is the one place that deletes from it,
 through a bulk statement that bypasses the ORM guard in kudos.models on purpose.
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from kudos import allowance, sessions
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import ConfigError
@@ -30,12 +32,16 @@ class PruneReport:
     audit_cutoff: datetime
     consent_expired: int
     consent_days: int
+    sessions_deleted: int = 0
+    allowances_deleted: int = 0
 
     def lines(self) -> list[str]:
         return [
             f"Deleted {self.audit_deleted} audit rows older than {self.audit_cutoff:%Y-%m-%d %H:%M} UTC.",
             f"Skipped {self.consent_expired} social deliveries that waited more than {self.consent_days} days "
             f"for the recipient's consent.",
+            f"Deleted {self.sessions_deleted} expired sessions.",
+            f"Forgot {self.allowances_deleted} daily nomination counts of days that are over.",
         ]
 
 
@@ -99,4 +105,5 @@ def prune(session: Session, config: Config, now: datetime | None = None) -> Prun
     keep_days, wait_days = retention_days(config), consent_days(config)
     expired = expire_consent_waits(session, now, wait_days)
     deleted = prune_audit(session, now, keep_days)
-    return PruneReport(deleted, now - timedelta(days=keep_days), expired, wait_days)
+    return PruneReport(deleted, now - timedelta(days=keep_days), expired, wait_days,
+                       sessions_deleted=sessions.prune(session, now), allowances_deleted=allowance.prune(session, now))

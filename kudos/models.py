@@ -102,6 +102,12 @@ class Campaign(Base):
     language: Mapped[str | None] = mapped_column(String(20))
     created_by: Mapped[str | None] = mapped_column(String(NAME))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The bar for praise suggestions (kudos.suggestions): Growth's defaults, each a campaign setting.
+    suggest_min_edits: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    suggest_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    suggest_max_edits: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
+    suggest_snooze_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    suggest_newcomer_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")  # 0: participants only
 
     members: Mapped[list[CampaignMember]] = relationship(back_populates="campaign", cascade="all, delete-orphan")
 
@@ -165,6 +171,11 @@ class WikiAccount(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="accounts")
+
+
+# A nomination approved on submission because the campaign trusts its nominator has "trusted:<nominator>"
+# as its reviewer (kudos.nominations.auto_approve).
+TRUSTED_PREFIX = "trusted:"
 
 
 class Nomination(Base):
@@ -270,10 +281,28 @@ class AuditEvent(Base):
     object_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[str] = mapped_column(Text, default="{}")
 
+    subjects: Mapped[list[AuditSubject]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
     @property
     def data(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.details or "{}")
         return loaded
+
+
+class AuditSubject(Base):
+    """Who an audit event is about, and in what role (kudos.audit): one row per person and role.
+
+    `role` is `actor`, `person` (the event's object is their Person row), `nominator`, `recipient` or
+    `reviewer` (of the nomination the event is about), or `details.<key>` (that detail identifies them).
+    Found by exact canonical name through its index, so a person's rows never depend on text search.
+    """
+
+    __tablename__ = "audit_subject"
+    __table_args__ = (Index("ix_audit_subject_name", "name"), TABLE_ARGS)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 @event.listens_for(Session, "before_flush")
@@ -340,3 +369,72 @@ class RetentionSnapshot(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime)
     cells: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class WebSession(Base):
+    """A browser's session, kept on the server so that signing out, erasure or an expiry ends it for good.
+
+    The browser holds only a random id (signed, in the `kudos_session` cookie); the row is found by the
+    id's SHA-256, so a copy of the table cannot be replayed as cookies.
+    """
+
+    __tablename__ = "web_session"
+    __table_args__ = TABLE_ARGS
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(NAME), index=True)  # None before sign-in
+    data: Mapped[str] = mapped_column(Text)  # the session's keys, as Flask's tagged JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Allowance(Base):
+    """How much of a daily allowance (kudos.allowance) one person has used on one UTC day.
+
+    The person is a keyed hash of their user name, not the name: the row only has to tell people apart.
+    """
+
+    __tablename__ = "allowance"
+    __table_args__ = TABLE_ARGS
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Suggestion(Base):
+    """Someone the delivery job found praiseworthy for a campaign (kudos.suggestions), and what organizers
+    decided about them.
+
+    Found by the account's local id, which a rename keeps. The figures and the notable edits are what the
+    suggestions page shows and nothing more; they are blanked as soon as the person stops being a
+    suggestion, and the row itself goes unless it still records a decision or what the report counts.
+    """
+
+    __tablename__ = "suggestion"
+    __table_args__ = (Index("ix_suggestion_username", "username"), TABLE_ARGS)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    username: Mapped[str] = mapped_column(String(NAME))
+    source: Mapped[str] = mapped_column(String(20))  # participant | newcomer
+    registered: Mapped[datetime | None] = mapped_column(DateTime)
+    editcount: Mapped[int | None] = mapped_column(Integer)
+    days: Mapped[int | None] = mapped_column(Integer)  # the window the figures cover
+    edits: Mapped[int | None] = mapped_column(Integer)  # in the window, reverted ones not counted
+    pages: Mapped[int | None] = mapped_column(Integer)
+    bytes_added: Mapped[int | None] = mapped_column(Integer)
+    reverted: Mapped[int | None] = mapped_column(Integer)
+    notable: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    thanks_received: Mapped[int | None] = mapped_column(Integer)  # GrowthExperiments, where a wiki has it
+    streak_days: Mapped[int | None] = mapped_column(Integer)
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    eligible_since: Mapped[datetime | None] = mapped_column(DateTime)  # None: not a suggestion now
+    shown_at: Mapped[datetime | None] = mapped_column(DateTime)  # first shown to an organizer
+    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    snoozed_by: Mapped[str | None] = mapped_column(String(NAME))
+    dismissed_at: Mapped[datetime | None] = mapped_column(DateTime)  # "not for this campaign"
+    dismissed_by: Mapped[str | None] = mapped_column(String(NAME))
+    thanked_at: Mapped[datetime | None] = mapped_column(DateTime)  # nominated from the suggestions page
+    nomination_id: Mapped[int | None] = mapped_column(ForeignKey("nomination.id", ondelete="SET NULL"))

@@ -1,7 +1,8 @@
 """The nomination rules: who may nominate whom, and the state machine pending → approved | rejected | withdrawn.
 
 Every function works inside the caller's unit of work (`Database.transaction()`), so a rule that fails
-half-way leaves nothing behind. Authorization (who may call which function) lives in `kudos.access`.
+half-way leaves nothing behind. Authorization (who may call which function) lives in `kudos.access`; the
+daily allowance of nominations per person is counted here, through `kudos.allowance`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kudos import accounts, audit, outbox, people
+from kudos import accounts, allowance, audit, outbox, people, plaintext
 from kudos.awards import find_award
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import DomainError, NotFound
-from kudos.models import Campaign, Consent, MemberRole, Nomination, NominationStatus
+from kudos.models import TRUSTED_PREFIX, Campaign, Consent, MemberRole, Nomination, NominationStatus
 from kudos.names import canonical_username
 
 MESSAGE_MIN = 10
@@ -38,22 +39,26 @@ _VERBS = {
     NominationStatus.rejected: "rejected",
     NominationStatus.withdrawn: "withdrawn",
 }
+_ALREADY = {
+    NominationStatus.approved: "kudos-error-already-approved",
+    NominationStatus.rejected: "kudos-error-already-rejected",
+    NominationStatus.withdrawn: "kudos-error-already-withdrawn",
+}
 
 
 def get(session: Session, nomination_id: int) -> Nomination:
     nomination = session.get(Nomination, nomination_id)
     if nomination is None:
-        raise NotFound(f"There is no nomination number {nomination_id}.")
+        raise NotFound("kudos-error-no-nomination", nomination_id)
     return nomination
 
 
 def check_message(message: str) -> str:
-    message = message.strip()
+    message = plaintext.clean(message).strip()
     if len(message) < MESSAGE_MIN:
-        raise DomainError(f"The message is too short: write at least {MESSAGE_MIN} characters about the work.")
+        raise DomainError("kudos-error-message-too-short", MESSAGE_MIN)
     if len(message) > MESSAGE_MAX:
-        raise DomainError(f"The message is too long: keep it under {MESSAGE_MAX} characters "
-                          f"(it has {len(message)}).")
+        raise DomainError("kudos-error-message-too-long", MESSAGE_MAX, len(message))
     return message
 
 
@@ -71,24 +76,29 @@ def nominate(
     recipient_ids: accounts.Ids | None = None,
 ) -> Nomination:
     """A pending nomination. `recipient_ids` (what the wiki just said of the recipient's account) are
-    recorded first, so a renamed person keeps their opt-out and the delivery job can find them by id."""
+    recorded first, so a renamed person keeps their opt-out and the delivery job can find them by id.
+
+    Counts against the nominator's daily allowance (AllowanceSpent when it is used up); a nomination
+    refused for any reason rolls back with the caller's transaction and costs nothing."""
     now = now or utcnow()
     nominator = canonical_username(nominator)
     recipient = canonical_username(recipient)
     if not recipient:
-        raise DomainError("Name the person you want to thank.")
+        raise DomainError("kudos-nominate-recipient-required")
     if recipient == nominator:
-        raise DomainError("You cannot nominate yourself; ask someone who saw your work to do it.")
+        raise DomainError("kudos-nominate-self")
     if not campaign.is_open(now):
-        raise DomainError(f"The campaign “{campaign.name}” is not open for nominations now.")
+        raise DomainError("kudos-error-campaign-not-open", campaign.name)
+    # First of the writes: the nominator's parallel submissions queue here, one after the other.
+    allowance.take(session, config, nominator, now=now)
     if recipient_ids is not None:
         accounts.remember_ids(session, recipient, campaign.wiki, recipient_ids, actor=nominator)
     if people.is_opted_out(session, recipient):
-        raise DomainError(f"{recipient} has chosen not to receive awards through Kudos.")
+        raise DomainError("kudos-nominate-opted-out", recipient)
     message = check_message(message)
-    link = link.strip()
+    link = plaintext.line(link)
     if len(link) > LINK_MAX:
-        raise DomainError(f"The link is too long: keep it under {LINK_MAX} characters.")
+        raise DomainError("kudos-error-link-too-long", LINK_MAX)
     find_award(config, campaign.wiki, award)
 
     key = _pending_key(campaign.id, nominator, recipient)
@@ -107,7 +117,7 @@ def nominate(
         # A concurrent request won the race for the same pending nomination.
         raise _duplicate(recipient, campaign) from None
     audit.record(session, nominator, "nomination.create", nomination, campaign=campaign.slug,
-                 recipient=recipient, award=award)
+                 recipient=audit.name(recipient), award=award)
     return nomination
 
 
@@ -123,15 +133,14 @@ def approve(
     """Approve, optionally with an edited message, and write the outbox rows in the same transaction."""
     reviewer = canonical_username(reviewer)
     if reviewer in (nomination.nominator, nomination.recipient):
-        raise DomainError("You cannot approve a nomination you made or received; another organizer must "
-                          "review it.")
+        raise DomainError("kudos-error-approve-own")
     _check_transition(nomination, NominationStatus.approved)
     if people.is_opted_out(session, nomination.recipient):
-        raise DomainError(f"{nomination.recipient} has opted out of awards since this nomination was made; "
-                          f"reject it instead.")
+        raise DomainError("kudos-error-opted-out-since", nomination.recipient)
     if message is not None:
         edited = check_message(message)
-        if edited != nomination.message:
+        # Compared as the rule would store it: a row from before the rule is not "edited" by being shown.
+        if edited != plaintext.clean(nomination.message).strip():
             audit.record(session, reviewer, "nomination.edit", nomination,
                          before=nomination.message, after=edited)
             nomination.original_message = nomination.original_message or nomination.message
@@ -139,9 +148,6 @@ def approve(
     _move(session, nomination, NominationStatus.approved, reviewer, now)
     outbox.create_deliveries(session, config, nomination, now=now)
     return nomination
-
-
-TRUSTED_PREFIX = "trusted:"
 
 
 def approve_on_submission(session: Session, config: Config, nomination: Nomination, actor: str, *,
@@ -163,10 +169,9 @@ def auto_approve(session: Session, config: Config, nomination: Nomination,
     queue, the audit log and the nominator's page all say the approval came from trust, not review.
     """
     if nomination.nominator not in nomination.campaign.usernames(MemberRole.trusted):
-        raise DomainError(f"{nomination.nominator} is not a trusted nominator of “{nomination.campaign.name}”; "
-                          f"an organizer must review this nomination.")
+        raise DomainError("kudos-error-not-trusted", nomination.nominator, nomination.campaign.name)
     if people.is_opted_out(session, nomination.recipient):
-        raise DomainError(f"{nomination.recipient} has chosen not to receive awards through Kudos.")
+        raise DomainError("kudos-nominate-opted-out", nomination.recipient)
     _check_transition(nomination, NominationStatus.approved)
     _move(session, nomination, NominationStatus.approved, nomination.nominator, now, trusted=True,
           reviewer=TRUSTED_PREFIX + nomination.nominator)
@@ -176,9 +181,9 @@ def auto_approve(session: Session, config: Config, nomination: Nomination,
 
 def reject(session: Session, nomination: Nomination, reviewer: str, reason: str,
            now: datetime | None = None) -> Nomination:
-    reason = reason.strip()
+    reason = plaintext.clean(reason).strip()
     if not reason:
-        raise DomainError("Give a reason for the rejection; the nominator will read it.")
+        raise DomainError("kudos-error-reject-reason")
     _check_transition(nomination, NominationStatus.rejected)
     nomination.reason = reason
     _move(session, nomination, NominationStatus.rejected, canonical_username(reviewer), now, reason=reason)
@@ -194,8 +199,7 @@ def withdraw(session: Session, nomination: Nomination, actor: str, now: datetime
 def _check_transition(nomination: Nomination, target: NominationStatus) -> None:
     if target in TRANSITIONS[nomination.status]:
         return
-    raise DomainError(f"This nomination was already {_VERBS.get(nomination.status, nomination.status.value)}; "
-                      f"it can no longer be {_VERBS[target]}.")
+    raise DomainError(_ALREADY[nomination.status])
 
 
 def _move(session: Session, nomination: Nomination, target: NominationStatus, actor: str,
@@ -224,5 +228,4 @@ def _pending_key(campaign_id: int, nominator: str, recipient: str) -> str:
 
 
 def _duplicate(recipient: str, campaign: Campaign) -> DomainError:
-    return DomainError(f"You already have a pending nomination of {recipient} in “{campaign.name}”; "
-                       f"wait for its review or withdraw it.")
+    return DomainError("kudos-nominate-duplicate", recipient, campaign.name)

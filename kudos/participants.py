@@ -18,7 +18,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kudos import audit
+from kudos import audit, plaintext
 from kudos.config import Config
 from kudos.errors import ConfigError, DomainError
 from kudos.models import Campaign, Participant, ParticipantSource
@@ -75,7 +75,7 @@ class Parsed:
         if not name:
             return
         if _ILLEGAL.search(name) or len(name.encode()) > 255:
-            self.rejected.append(raw.strip())
+            self.rejected.append(plaintext.line(raw))
         elif name not in self.names:
             self.names.append(name)
 
@@ -83,7 +83,7 @@ class Parsed:
 def parse_paste(text: str) -> Parsed:
     """One user name per line; blank lines are ignored, `User:` prefixes are dropped."""
     parsed = Parsed()
-    for line in text.splitlines():
+    for line in plaintext.clean(text).split("\n"):
         parsed.add(line)
     return parsed
 
@@ -112,16 +112,15 @@ def _get_json(config: Config, url: str, params: dict[str, str] | None = None) ->
         response = requests.get(url, params=params, timeout=settings(config).timeout,
                                 headers={"User-Agent": config.user_agent, "Accept": "application/json"})
     except requests.RequestException:
-        raise DomainError(f"Kudos could not reach {urlsplit(url).netloc}; try again later.") from None
+        raise DomainError("kudos-error-site-unreachable", urlsplit(url).netloc) from None
     if response.status_code == 404:
-        raise DomainError("That course or event was not found; check the address or number.")
+        raise DomainError("kudos-error-course-not-found")
     if response.status_code != 200:
-        raise DomainError(f"{urlsplit(url).netloc} answered with an error ({response.status_code}); "
-                          f"try again later.")
+        raise DomainError("kudos-error-site-error", urlsplit(url).netloc, response.status_code)
     try:
         return response.json()
     except ValueError:
-        raise DomainError(f"{urlsplit(url).netloc} did not answer with a participant list.") from None
+        raise DomainError("kudos-error-site-no-list", urlsplit(url).netloc) from None
 
 
 def dashboard_users_url(config: Config, course: str) -> str:
@@ -130,14 +129,14 @@ def dashboard_users_url(config: Config, course: str) -> str:
     course = course.strip()
     if course.startswith(("https://", "http://")):
         if not course.startswith(base + "/courses/"):
-            raise DomainError(f"Give the address of a course on {base} (it starts with {base}/courses/).")
+            raise DomainError("kudos-error-course-address", base)
         course = course[len(base + "/courses/"):]
     course = course.split("?", 1)[0].split("#", 1)[0].strip("/")
     for suffix in ("/users.json", "/home", "/students", "/overview"):
         course = course.removesuffix(suffix)
     parts = course.split("/")
     if len(parts) != 2 or not all(parts):
-        raise DomainError("A Dashboard course is named like “School/Course_name”; paste the course's address.")
+        raise DomainError("kudos-error-course-name")
     return f"{base}/courses/{quote(parts[0], safe='')}/{quote(parts[1], safe='')}/users.json"
 
 
@@ -146,7 +145,7 @@ def fetch_dashboard(config: Config, course: str) -> Parsed:
     data = _get_json(config, dashboard_users_url(config, course))
     users = (data.get("course") or {}).get("users") if isinstance(data, dict) else None
     if not isinstance(users, list):
-        raise DomainError("The Dashboard did not answer with a course's user list.")
+        raise DomainError("kudos-error-course-no-users")
     parsed = Parsed()
     for user in users[:MAX_PARTICIPANTS]:
         if isinstance(user, dict) and user.get("role") == STUDENT_ROLE and isinstance(user.get("username"), str):
@@ -158,7 +157,7 @@ def fetch_campaignevents(config: Config, event_id: str) -> Parsed:
     """An event's public participants, page by page (`last_participant_id`), without private ones."""
     event = event_id.strip().removeprefix("#")
     if not event.isdigit():
-        raise DomainError("Give the event's registration number (a whole number, as shown on the event page).")
+        raise DomainError("kudos-error-event-number")
     url = f"{settings(config).campaignevents_url}/campaignevents/v0/event_registration/{int(event)}/participants"
     parsed = Parsed()
     last: int | None = None
@@ -169,7 +168,7 @@ def fetch_campaignevents(config: Config, event_id: str) -> Parsed:
             params["last_participant_id"] = str(last)
         page = _get_json(config, url, params)
         if not isinstance(page, list):
-            raise DomainError("The event registration did not answer with a participant list.")
+            raise DomainError("kudos-error-event-no-list")
         if not page:
             break
         ids = [p.get("participant_id") for p in page if isinstance(p, dict)]
@@ -195,11 +194,11 @@ def add(session: Session, campaign: Campaign, names: list[str], source: Particip
         actor: str) -> tuple[int, int]:
     """Add participants; returns (added, already there). Hidden ones stay hidden."""
     if not names:
-        raise DomainError("No user names were found to add.")
+        raise DomainError("kudos-error-participants-none")
     existing = set(session.scalars(select(Participant.username).where(Participant.campaign_id == campaign.id)))
     fresh = [name for name in dict.fromkeys(names) if name not in existing]
     if len(existing) + len(fresh) > MAX_PARTICIPANTS:
-        raise DomainError(f"A campaign can have at most {MAX_PARTICIPANTS} participants.")
+        raise DomainError("kudos-error-participants-too-many", MAX_PARTICIPANTS)
     actor = canonical_username(actor)
     session.add_all(Participant(campaign_id=campaign.id, username=name, source=source, added_by=actor)
                     for name in fresh)
@@ -211,10 +210,10 @@ def add(session: Session, campaign: Campaign, names: list[str], source: Particip
 def set_hidden(session: Session, campaign: Campaign, username: str, hidden: bool, actor: str) -> None:
     participant = session.get(Participant, (campaign.id, canonical_username(username)))
     if participant is None:
-        raise DomainError(f"{canonical_username(username)} is not a participant of “{campaign.name}”.")
+        raise DomainError("kudos-error-not-participant", canonical_username(username), campaign.name)
     participant.hidden = hidden
     audit.record(session, actor, "campaign.participant.hide" if hidden else "campaign.participant.show",
-                 campaign, username=participant.username)
+                 campaign, username=audit.name(participant.username))
 
 
 def listed(session: Session, campaign: Campaign, include_hidden: bool = False) -> list[Participant]:

@@ -50,6 +50,7 @@ from kudos.models import (
     Person,
     RetentionSnapshot,
 )
+from kudos.suggestions import listing as suggestion_listing
 
 MIN_GROUP = 5
 HORIZONS = (30, 90)
@@ -170,6 +171,7 @@ class Report:
     retention: list[RetentionCell] = field(default_factory=list)
     no_end_date: bool = False
     retention_as_of: datetime | None = None  # when the job computed the retention figures; None: just now
+    suggestions: suggestion_listing.Figures = suggestion_listing.Figures(0, 0, None)
 
     @property
     def consent_rate(self) -> float | None:
@@ -324,6 +326,7 @@ def build(session: Session, campaign: Campaign, now: datetime) -> Report:
         recipients=len(names), consent=consent,
         participants=listed,
         retention=cells, no_end_date=campaign.ends is None, retention_as_of=as_of,
+        suggestions=suggestion_listing.report_figures(session, campaign),
     )
 
 
@@ -415,6 +418,11 @@ def to_csv(report: Report) -> str:
     rate = report.consent_rate
     writer.writerow(["consent", "rate", "", "" if rate is None else f"{rate:.4f}",
                      report.consent.get("granted", 0), report.recipients])
+    figures = report.suggestions
+    writer.writerow(["suggestions", "shown", "", "", figures.shown, ""])
+    writer.writerow(["suggestions", "thanked_from_a_suggestion", "", "", figures.thanked, figures.shown])
+    writer.writerow(["suggestions", "eligible_to_thanked_hours_median", "", _hours(figures.median_hours),
+                     figures.thanked, ""])
     for cell in report.retention:
         share = "" if cell.share is None else f"{cell.share:.4f}"
         writer.writerow(["retention", f"still_editing_{cell.horizon}d", cell.group, share, cell.active,

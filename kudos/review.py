@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from kudos import audit, nominations
+from kudos import audit, ids, nominations
 from kudos.access import Action, Actor, may
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -38,11 +38,15 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str | None) -> Cursor | None:
+        """The cursor `encode` wrote, or None for anything else (the list then starts at its beginning)."""
         if not text or len(text) > 40:
             return None
         stamp, _, number = text.partition("-")
+        row_id = ids.parse(number)
+        if row_id is None:
+            return None
         try:
-            return cls(datetime.strptime(stamp, _CURSOR_FORMAT), int(number))
+            return cls(datetime.strptime(stamp, _CURSOR_FORMAT), row_id)
         except ValueError:
             return None
 
@@ -117,8 +121,19 @@ class Outcome:
     sentence: str
 
 
+def wikis_of(session: Session, ids: list[int]) -> set[str]:
+    """The wikis of these nominations: where to ask about the reviewer's standing before approving them."""
+    return set(session.scalars(select(Nomination.wiki).where(Nomination.id.in_(ids)).distinct()))
+
+
 def approve_many(session: Session, config: Config, actor: Actor, ids: list[int]) -> list[Outcome]:
-    """Approve each selected nomination on its own: one refusal does not stop the others."""
+    """Approve each selected nomination on its own: one refusal does not stop the others.
+
+    `actor` carries their standing on the nominations' wikis (kudos.access.ON_WIKI); without it nothing
+    could tell whether a wiki blocked them since they signed in.
+    """
+    if actor.standing is None:
+        raise ValueError("approve_many needs the reviewer's standing on the wikis (Actor.acting)")
     found = {n.id: n for n in session.scalars(
         select(Nomination).join(Nomination.campaign).options(contains_eager(Nomination.campaign))
         .where(Nomination.id.in_(ids)))}
@@ -165,14 +180,14 @@ def delivered_page(session: Session, campaign: Campaign, *, before: Cursor | Non
 def get_delivery(session: Session, delivery_id: int) -> Delivery:
     delivery = session.get(Delivery, delivery_id)
     if delivery is None:
-        raise NotFound(f"There is no delivery number {delivery_id}.")
+        raise NotFound("kudos-error-no-delivery", delivery_id)
     return delivery
 
 
 def retry(session: Session, delivery: Delivery, actor: str, now: datetime | None = None) -> Delivery:
     """Give a failed delivery a fresh start: the job picks it up on its next round."""
     if delivery.status != DeliveryStatus.failed:
-        raise DomainError(f"Only a failed delivery can be retried; this one is {delivery.status.value}.")
+        raise DomainError("kudos-error-retry-not-failed", delivery.status.value)
     now = now or utcnow()
     audit.record(session, actor, "delivery.retry", delivery, channel=delivery.channel,
                  attempts=delivery.attempts, last_error=delivery.last_error)

@@ -7,18 +7,20 @@ costs the same with a thousand shout-outs or a million.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session, aliased
 
 from kudos.awards import award_name
 from kudos.config import Config
 from kudos.models import Campaign, Consent, Delivery, DeliveryStatus, Nomination, Person
 from kudos.names import canonical_username
-from kudos.outbox import WALL
+from kudos.outbox import TALKPAGE, WALL
 
 PAGE_MAX = 100
 
@@ -26,6 +28,12 @@ PAGE_MAX = 100
 def permalink(config: Config, nomination_id: int) -> str:
     """The shout-out's page on the wall: the one link the barnstar, feeds and every network show."""
     return f"{config.tool_url}/shoutouts/{nomination_id}"
+
+
+def person_url(config: Config, wiki: str, username: str) -> str:
+    """A recipient's own page (it exists only while they agree to public sharing: `has_personal_page`)."""
+    name = canonical_username(username).replace(" ", "_")
+    return f"{config.tool_url}/users/{quote(wiki, safe='')}/{quote(name, safe='')}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class ShoutOut:
     nominator: str | None
     message: str | None
     link: str | None
+    diff_url: str | None = None  # the barnstar's edit on the wiki; it names the recipient, so only after consent
 
     @property
     def anonymous(self) -> bool:
@@ -60,10 +69,11 @@ class ShoutOut:
         }
 
 
+_TALK = aliased(Delivery, name="talk")
 _COLUMNS = (
     Delivery.id, Delivery.done_at, Nomination.id, Nomination.wiki, Nomination.nominator, Nomination.recipient,
     Nomination.award, Nomination.message, Nomination.link, Nomination.created_at, Campaign.slug, Campaign.name,
-    Person.consent,
+    Person.consent, _TALK.external_url,
 )
 
 
@@ -76,13 +86,15 @@ def _base_query() -> Select[*tuple[Any, ...]]:
         .join(Nomination, Delivery.nomination_id == Nomination.id)
         .join(Campaign, Nomination.campaign_id == Campaign.id)
         .outerjoin(Person, Person.username == Nomination.recipient)
+        # The barnstar's own delivery, by the unique (nomination, channel) index: one row at most.
+        .outerjoin(_TALK, and_(_TALK.nomination_id == Nomination.id, _TALK.channel == TALKPAGE))
         .where(Delivery.channel == WALL, Delivery.status == DeliveryStatus.done)
     )
 
 
 def _shoutout(config: Config, row: Any) -> ShoutOut:
     (delivery_id, done_at, nomination_id, wiki, nominator, recipient, award, message, link, created_at, slug, name,
-     consent) = row
+     consent, diff_url) = row
     shared = consent == Consent.granted
     return ShoutOut(
         id=delivery_id, nomination_id=nomination_id, wiki=wiki, wiki_name=config.wiki_name(wiki), campaign_slug=slug,
@@ -92,6 +104,7 @@ def _shoutout(config: Config, row: Any) -> ShoutOut:
         nominator=nominator if shared else None,
         message=message if shared else None,
         link=link if shared else None,
+        diff_url=diff_url if shared else None,
     )
 
 
@@ -132,3 +145,10 @@ def has_personal_page(session: Session, username: str) -> bool:
     """Only a recipient who said yes to sharing has a page of their own."""
     consent = session.scalar(select(Person.consent).where(Person.username == canonical_username(username)))
     return consent == Consent.granted
+
+
+def with_personal_pages(session: Session, usernames: Iterable[str]) -> set[str]:
+    """Which of these people have a page of their own (canonical names), in one query."""
+    names = {canonical_username(name) for name in usernames}
+    return set(session.scalars(select(Person.username).where(Person.username.in_(names),
+                                                             Person.consent == Consent.granted)))

@@ -33,7 +33,7 @@ CACHE_SIZE = 20_000
 _TITLE_BYTES = 255
 # Characters MediaWiki never allows in a title (and so in a user name); the API would call them invalid.
 _ILLEGAL_TITLE = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]")
-_REVISION_PATH = re.compile(r"^Special:(?:Diff|PermanentLink|Permalink)/(\d+)(?:/(\d+))?$", re.IGNORECASE)
+REVISION_PATH = re.compile(r"^Special:(?:Diff|PermanentLink|Permalink)/(\d+)(?:/(\d+))?$", re.IGNORECASE)
 
 
 class WikiUnavailable(DomainError):
@@ -84,7 +84,7 @@ class WikiApi:
         found: dict[str, UserInfo] = {}
         ask: list[str] = []
         for name in wanted:
-            if not _possible_title(name):
+            if not possible_title(name):
                 found[name] = UserInfo(name, exists=False, invalid=True)
                 continue
             with self._lock:
@@ -95,7 +95,7 @@ class WikiApi:
                 ask.append(name)
         for start in range(0, len(ask), USERS_PER_REQUEST):
             batch = ask[start:start + USERS_PER_REQUEST]
-            data = self._call(site, "whether these users exist", {
+            data = self._call(site, "kudos-error-wiki-unreachable-users", {
                 "action": "query", "list": "users", "ususers": "|".join(batch),
                 "usprop": "blockinfo|editcount|centralids",
             }, post=sum(len(n) for n in batch) > 1500)
@@ -116,7 +116,7 @@ class WikiApi:
     def page_exists(self, wiki: str | Wiki, title: str) -> bool:
         site = self._wiki(wiki)
         title = title.strip()
-        if not _possible_title(title):
+        if not possible_title(title):
             return False
         page = self._page(site, {"titles": title})
         return page is not None and not page.get("missing") and not page.get("invalid")
@@ -130,27 +130,26 @@ class WikiApi:
         site = self._wiki(wiki)
         title, revid = parse_link(site, link)
         if revid is not None:
-            data = self._call(site, "the link to the work", {"action": "query", "revids": str(revid),
+            data = self._call(site, "kudos-error-wiki-unreachable-link", {"action": "query", "revids": str(revid),
                                                                 "prop": "info"})
             pages = data.get("query", {}).get("pages", [])
             if data.get("query", {}).get("badrevids") or not pages:
-                raise DomainError(f"There is no revision {revid} on {site.name}; check the diff link.")
+                raise DomainError("kudos-error-no-revision", revid, site.name)
             return Link(title=str(pages[0].get("title", "")), revid=revid)
         assert title is not None
-        if not _possible_title(title):
-            raise DomainError(f"“{_short(title)}” is not a possible page title on {site.name}.")
+        if not possible_title(title):
+            raise DomainError("kudos-error-bad-title", _short(title), site.name)
         page = self._page(site, {"titles": title})
         if page is None or page.get("invalid"):
-            raise DomainError(f"“{_short(title)}” is not a possible page title on {site.name}.")
+            raise DomainError("kudos-error-bad-title", _short(title), site.name)
         if page.get("special") or int(page.get("ns", 0)) < 0:
-            raise DomainError("Link to a page or a diff, not to a special page.")
+            raise DomainError("kudos-error-special-page")
         if page.get("missing"):
-            raise DomainError(f"There is no page “{_short(page.get('title') or title)}” on {site.name}; "
-                              f"check the spelling or paste the page's address.")
+            raise DomainError("kudos-error-no-page", _short(page.get("title") or title), site.name)
         return Link(title=str(page["title"]))
 
     def _page(self, site: Wiki, selector: dict[str, str]) -> dict[str, Any] | None:
-        data = self._call(site, "the link to the work", {"action": "query", "prop": "info", **selector})
+        data = self._call(site, "kudos-error-wiki-unreachable-link", {"action": "query", "prop": "info", **selector})
         query = data.get("query", {})
         if query.get("interwiki"):
             return {"invalid": True}
@@ -162,7 +161,7 @@ class WikiApi:
     def parse(self, wiki: str | Wiki, wikitext: str, title: str) -> str:
         """The HTML the wiki's parser makes of `wikitext` on page `title` (not sanitized: see kudos.preview)."""
         site = self._wiki(wiki)
-        data = self._call(site, "how the message will look", {
+        data = self._call(site, "kudos-error-wiki-unreachable-preview", {
             "action": "parse", "text": wikitext, "title": title, "contentmodel": "wikitext", "prop": "text",
             "pst": "1", "disablelimitreport": "1", "disableeditsection": "1",
         }, post=True)
@@ -174,8 +173,9 @@ class WikiApi:
         return wiki if isinstance(wiki, Wiki) else self.config.wiki(wiki)
 
     def _call(self, site: Wiki, what: str, params: Mapping[str, str], post: bool = False) -> dict[str, Any]:
+        """`what`: the message key that says what could not be checked if the wiki does not answer."""
         full = {**params, "format": "json", "formatversion": "2", "maxlag": str(MAXLAG), "errorformat": "plaintext"}
-        unavailable = WikiUnavailable(f"{site.name} could not be reached to check {what}; try again in a moment.")
+        unavailable = WikiUnavailable(what, site.name)
         for attempt in range(2):
             try:
                 if post:
@@ -229,21 +229,23 @@ def parse_link(site: Wiki, link: str) -> tuple[str | None, int | None]:
     if text.startswith("[[") and text.endswith("]]"):
         text = text[2:-2].split("|", 1)[0].strip()
     if not text:
-        raise DomainError("Give a page title or the address of a page or diff.")
+        raise DomainError("kudos-error-link-empty")
     if re.match(r"^(https?:)?//", text, re.IGNORECASE):
         return _parse_url(site, text)
-    found = _REVISION_PATH.match(text.replace(" ", "_"))
+    found = REVISION_PATH.match(text.replace(" ", "_"))
     if found:
         return None, int(found.group(2) or found.group(1))
     return text.replace("_", " "), None
 
 
 def _parse_url(site: Wiki, url: str) -> tuple[str | None, int | None]:
-    parts = urlsplit(url if not url.startswith("//") else "https:" + url)
+    try:
+        parts = urlsplit(url if not url.startswith("//") else "https:" + url)
+    except ValueError:  # an unclosed "[" of an IPv6 address
+        raise DomainError("kudos-error-link-unreadable", _short(url), site.name) from None
     wiki_host = urlsplit(site.api_url).netloc.lower()
     if parts.netloc.lower() != wiki_host:
-        raise DomainError(f"The link points to {_short(parts.netloc or 'another site', 80)}, not to {site.name}; "
-                          f"give a page or diff on {site.name}.")
+        raise DomainError("kudos-error-link-other-site", _short(parts.netloc or "another site", 80), site.name)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     for key in ("diff", "oldid"):
         value = query.get(key, "")
@@ -259,14 +261,14 @@ def _parse_url(site: Wiki, url: str) -> tuple[str | None, int | None]:
                 title = path[len(prefix):]
                 break
     if not title:
-        raise DomainError(f"That address is on {site.name} but does not name a page or a diff.")
-    found = _REVISION_PATH.match(title.replace(" ", "_"))
+        raise DomainError("kudos-error-link-no-page", site.name)
+    found = REVISION_PATH.match(title.replace(" ", "_"))
     if found:
         return None, int(found.group(2) or found.group(1))
     return title.replace("_", " "), None
 
 
-def _possible_title(title: str) -> bool:
+def possible_title(title: str) -> bool:
     return bool(title.strip()) and len(title.encode("utf-8")) <= _TITLE_BYTES and not _ILLEGAL_TITLE.search(title)
 
 

@@ -18,7 +18,7 @@ def wait_until_answering(process: subprocess.Popen[bytes], url: str, timeout: fl
         try:
             if requests.get(url, timeout=2).ok:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still starting its workers
             pass
         time.sleep(0.1)
     stop_process(process)

@@ -1,6 +1,7 @@
 """Helpers shared by the tests."""
 
 import os
+import secrets
 
 import pytest
 
@@ -16,6 +17,9 @@ def need(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available")
 
 
+# Made per test run: production refuses a key written anywhere in the repository, these tests included.
+TEST_SECRET_KEY = secrets.token_hex(32)
+
 TEST_WIKIS = {
     "enwiki": {"api_url": "https://en.wikipedia.org/w/api.php", "language": "en", "name": "English Wikipedia"},
     "orwiki": {"api_url": "https://or.wikipedia.org/w/api.php", "language": "or", "name": "Odia Wikipedia"},
@@ -28,10 +32,12 @@ def make_config(**overrides: object):  # type: ignore[no-untyped-def]
 
     values: dict[str, object] = {
         "environment": "development",
-        "secret_key": "test-secret-key-0123456789",
+        "secret_key": TEST_SECRET_KEY,
         "wikis": TEST_WIKIS,
         "database_url": "sqlite://",
         "channels": {"mastodon": {"type": "mastodon"}, "matrix": {"type": "matrix"}},
+        # Test data has a few people nominate dozens each in a day; tests of the allowance set their own.
+        "ratelimit": {"nominations_per_day": 1000},
     }
     values.update(overrides)
     return load_config(path="/dev/null", environ={}, overrides=values)

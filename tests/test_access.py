@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kudos.access import Action, Actor, may
+from kudos.access import ON_WIKI, Action, Actor, Standing, may
 from kudos.models import Campaign, CampaignMember, MemberRole, Nomination, NominationStatus
+from kudos.names import canonical_username
 from tests.support import make_config
 
 CONFIG = make_config(admins=["Ada"])
@@ -67,12 +70,54 @@ def test_admin_reviews_everywhere_but_not_own_nominations() -> None:
     assert not may(actor("Ada"), Action.review, _nomination(campaign, nominator="Ada"))
 
 
-def test_organizers_are_added_by_admins_or_the_campaigns_creator() -> None:
+def test_organizers_are_appointed_by_admins_or_the_campaigns_creator_only() -> None:
     campaign = _campaign(1, ("Olga",), created_by="Carmen")
-    assert may(actor("Ada"), Action.manage_campaign, campaign)
-    assert may(actor("Carmen"), Action.manage_campaign, campaign)
-    assert may(actor("Olga"), Action.manage_campaign, campaign)
+    assert may(actor("Ada"), Action.appoint, campaign)
+    assert may(actor("Carmen"), Action.appoint, campaign)
+    # An organizer cannot appoint a second account of theirs to approve their own nominations.
+    decision = may(actor("Olga"), Action.appoint, campaign)
+    assert not decision and "Only tool admins and the person who created “Campaign 1”" in decision.reason
+    assert not may(actor("Nina"), Action.appoint, campaign)
+    assert not may(actor("Carmen", blocked=True), Action.appoint, campaign)
+    # Organizers, the creator and admins all manage the campaign's other pages.
+    for name in ("Ada", "Carmen", "Olga"):
+        assert may(actor(name), Action.manage_campaign, campaign)
     assert not may(actor("Nina"), Action.manage_campaign, campaign)
+
+
+NEAR_NAMES = ["Carmen", "carmen", "Carmen_", "Carmen b", "Carmen_b", "Carme", "Carmens", "CARMEN", "E", "e", "Ee"]
+
+
+@settings(max_examples=60)
+@given(creator=st.sampled_from(NEAR_NAMES), someone=st.sampled_from(NEAR_NAMES))
+def test_only_the_creators_own_account_appoints(creator: str, someone: str) -> None:
+    """Prefixes, case variants and underscores: only the very account (MediaWiki's rules) is the creator."""
+    campaign = _campaign(1, ("Olga",), created_by=canonical_username(creator))
+    assert bool(may(actor(someone), Action.appoint, campaign)) == (
+        canonical_username(someone) == canonical_username(creator))
+
+
+def _standing(blocked: bool | None, wiki: str = "orwiki") -> dict[str, Standing]:
+    return {wiki: Standing("Odia Wikipedia" if wiki == "orwiki" else "English Wikipedia", blocked)}
+
+
+def test_every_reviewing_action_asks_the_campaigns_wiki() -> None:
+    assert ON_WIKI == {Action.review, Action.bulk_nominate, Action.retry_delivery, Action.appoint}
+    campaign = _campaign(1, ("Olga",), created_by="Olga")
+    olga = actor("Olga")
+    for action, obj in [(Action.review, _nomination(campaign)), (Action.bulk_nominate, campaign),
+                        (Action.retry_delivery, campaign), (Action.appoint, campaign)]:
+        assert may(olga.acting(_standing(False)), action, obj)
+        blocked = may(olga.acting(_standing(True)), action, obj)
+        assert not blocked and not blocked.unavailable
+        assert "Your account is blocked on Odia Wikipedia" in blocked.reason
+        # Not knowing is not permission: an unanswered wiki, or an answer from another wiki only.
+        for standing in (_standing(None), _standing(False, wiki="enwiki")):
+            unknown = may(olga.acting(standing), action, obj)
+            assert not unknown and unknown.unavailable and "could not ask" in unknown.reason
+        assert may(olga, action, obj)  # for showing the button only: pressing it asks the wiki
+    # Seeing and managing a campaign's pages is not a reviewing action.
+    assert may(olga.acting(_standing(True)), Action.manage_campaign, campaign)
 
 
 def test_only_the_nominator_withdraws_and_only_while_pending() -> None:

@@ -144,7 +144,7 @@ def test_nominate_review_deliver_and_share(site: Site, page: Any, local_wiki: An
     assert "Delivered" in mine.inner_text()
     diff = mine.get_by_role("link", name="see the edit").get_attribute("href") or ""
     revision = local_wiki.api(prop="info", titles=f"User talk:{RECIPIENT}")["query"]["pages"][0]["lastrevid"]
-    assert diff == f"{local_wiki.index_url}?diff={revision}"
+    assert diff == f"{local_wiki.index_url}?title=User_talk%3A{RECIPIENT.replace(' ', '_')}&diff={revision}"
     problems += capture(page, screenshot_dir, "flow-me-delivered")
     sign_out(page)
 

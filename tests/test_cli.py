@@ -51,3 +51,27 @@ def test_bad_input_gives_one_sentence_and_changes_nothing(runner, database: Data
     assert sentence in result.output
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+def test_campaign_sync_creates_what_the_configuration_declares_once(database: Database) -> None:
+    declared = [{"slug": "odia-photo-walk", "name": "Photo walk", "wiki": "orwiki", "kind": "event",
+                 "organizers": ["Sailesh", "ananya_p"]}]
+    sync = create_app(make_config(database_url=database.url, campaigns=declared), database).test_cli_runner()
+    first = sync.invoke(args=["campaign", "sync"])
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines() == ["created enwiki-community", "created orwiki-community",
+                                         "created odia-photo-walk", "Sailesh organizes odia-photo-walk",
+                                         "Ananya p organizes odia-photo-walk"]
+    with database.session() as session:
+        found = {c.slug: (c.name, c.wiki, c.kind.value, c.organizers) for c in session.scalars(select(Campaign))}
+        audited = session.scalar(select(func.count()).select_from(AuditEvent))
+    assert found == {"enwiki-community": ("English Wikipedia community", "enwiki", "community", set()),
+                     "orwiki-community": ("Odia Wikipedia community", "orwiki", "community", set()),
+                     "odia-photo-walk": ("Photo walk", "orwiki", "event", {"Sailesh", "Ananya p"})}
+    again = sync.invoke(args=["campaign", "sync"])
+    assert (again.exit_code, again.output) == (0, "Nothing to change.\n")
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == audited
+    declared[0]["organizers"].append("Rohit")
+    grown = create_app(make_config(database_url=database.url, campaigns=declared), database).test_cli_runner()
+    assert grown.invoke(args=["campaign", "sync"]).output == "Rohit organizes odia-photo-walk\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,8 @@ from kudos.config import load_config
 from kudos.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = """
-secret_key: a-long-random-production-secret
+SECRET_KEY = secrets.token_hex(32)  # made per run: production refuses a key written in the repository
+PRODUCTION = f"\nsecret_key: {SECRET_KEY}" + """
 wikis:
   orwiki: {api_url: "https://or.wikipedia.org/w/api.php", language: or, name: Odia Wikipedia}
 """
@@ -34,7 +35,7 @@ def test_production_configuration_loads(tmp_path: Path) -> None:
 
 def test_production_without_secret_stops_with_a_sentence_naming_the_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="“secret_key” is missing"):
-        load_config(_write(tmp_path, PRODUCTION.replace("secret_key: a-long-random-production-secret", "")),
+        load_config(_write(tmp_path, PRODUCTION.replace(f"secret_key: {SECRET_KEY}", "")),
                     environ={})
 
 
@@ -107,11 +108,11 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
     import re
 
     example = ROOT / "config.example.yaml"
-    config = load_config(example, environ={})
+    config = load_config(example, environ={"TOOL_SECRET_KEY": SECRET_KEY})
     assert config.campaigns[0].wiki == "orwiki"
     documented = set(re.findall(r"^([a-z_]+):", example.read_text(), flags=re.MULTILINE))
     with pytest.raises(ConfigError) as raised:
-        load_config(example, environ={}, overrides={"no_such_key": 1})
+        load_config(example, environ={"TOOL_SECRET_KEY": SECRET_KEY}, overrides={"no_such_key": 1})
     assert "no_such_key" in str(raised.value)
     from kudos import config as config_module
 

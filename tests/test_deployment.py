@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shlex
 import signal
 import subprocess
@@ -29,6 +30,7 @@ from tests.support import make_config, need
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLFORGE = ROOT / "toolforge"
+SECRET_KEY = secrets.token_hex(32)  # made per run: production refuses any key that is written in the repository
 
 
 def procfile() -> dict[str, str]:
@@ -56,7 +58,9 @@ def test_procfile_has_the_processes_toolforge_runs() -> None:
     entries = procfile()
     assert {"web", "delivery", "migrate", "prune"} <= set(entries)
     web = shlex.split(entries["web"])
-    assert web[0] == "gunicorn" and "app:app" in web and "--forwarded-allow-ips=*" in web
+    assert web[0] == "gunicorn" and "app:app" in web
+    # Absolute URLs come from tool_url, so no client's X-Forwarded-* header needs to be trusted.
+    assert not any(word.startswith("--forwarded-allow-ips") for word in web)
 
 
 def test_service_template() -> None:
@@ -101,6 +105,7 @@ def test_every_job_command_exists() -> None:
     assert len(names) == len(set(names)) and {"delivery", "prune", "migrate"} <= set(names)
     for job in loaded:
         assert job["image"].startswith("tool-") and job["image"].endswith(":latest"), job
+        assert job["emails"] == "onfailure", job  # the guide: a failing job mails the maintainers
         _assert_command_exists(_resolve(job["command"]))
     delivery = next(j for j in loaded if j["name"] == "delivery")
     assert delivery["continuous"] is True
@@ -155,7 +160,7 @@ def _environment(venv: Path, database_url: str, port: int | None = None) -> dict
         "PATH": f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
         "KUDOS_CONFIG": "/dev/null",  # only the environment, as on Toolforge
         "TOOL_ENVIRONMENT": "production",
-        "TOOL_SECRET_KEY": "deployment-test-secret-0123456789",
+        "TOOL_SECRET_KEY": SECRET_KEY,
         "TOOL_DATABASE_URL": database_url,
         "TOOL_WIKIS": '{orwiki: {api_url: "https://or.wikipedia.org/w/api.php", language: or, name: Odia}}',
         "TOOL_ADMINS": "[Ada]",
@@ -224,6 +229,17 @@ def test_web_command_serves_healthz_from_runtime_requirements(gunicorn: tuple[st
     assert not any("/healthz" in line for line in lines), "health checks must stay out of the access log"
 
 
+def test_web_command_names_only_the_tool_url_and_asks_for_https(gunicorn: tuple[str, Path]) -> None:
+    base, _log = gunicorn
+    hostile = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+    feed = requests.get(f"{base}/feed.atom", headers=hostile, timeout=10)
+    assert feed.status_code == 200
+    assert "evil.example" not in feed.text and 'href="https://kudos.toolforge.org/feed.atom"' in feed.text
+    api = requests.get(f"{base}/api/v1/shoutouts", headers=hostile, timeout=10)
+    assert "evil.example" not in api.text
+    assert feed.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
 def test_delivery_once_and_prune_run_against_the_database(runtime_venv: Path, deployed_database: str) -> None:
     env = _environment(runtime_venv, deployed_database)
     delivery = _run("delivery", env, "--once")
@@ -231,3 +247,35 @@ def test_delivery_once_and_prune_run_against_the_database(runtime_venv: Path, de
     prune = _run("prune", env)
     assert prune.returncode == 0, prune.stderr[-2000:]
     assert "audit rows" in prune.stdout
+
+
+# --- a refused configuration stops the process at once ---
+
+REFUSED = "Kudos cannot start: The configuration key “secret_key”"
+
+
+def _stops_at_once(entry: str, env: dict[str, str], *extra: str) -> tuple[int, float, str]:
+    """Run a Procfile entry as the platform does; return its exit code, its run time and its last line."""
+    command = procfile()[entry] + "".join(f" {shlex.quote(arg)}" for arg in extra)
+    started = time.monotonic()
+    process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+        pytest.fail(f"{entry} still running after 30 s with a refused configuration:\n{output[-2000:]}")
+    lines = [line for line in output.splitlines() if line.strip()]
+    return process.returncode, time.monotonic() - started, lines[-1] if lines else ""
+
+
+@pytest.mark.parametrize("entry", ["web", "delivery"])
+def test_a_refused_configuration_stops_the_process_within_seconds(runtime_venv: Path, tmp_path: Path,
+                                                                  entry: str) -> None:
+    env = _environment(runtime_venv, f"sqlite:///{tmp_path / 'kudos.sqlite'}", free_port())
+    env["TOOL_SECRET_KEY"] = "change-me-to-a-long-random-string"
+    code, seconds, last = _stops_at_once(entry, env)
+    assert code != 0
+    assert seconds < 15, f"{entry} took {seconds:.1f} s to stop"
+    assert last.startswith(REFUSED) and "openssl rand -hex 32" in last, last

@@ -121,12 +121,13 @@ def test_base_template_links_the_vendored_codex_and_it_is_served(client: FlaskCl
         response.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/no/such/page", "/?uselang=he"])
-def test_pages_are_ready_for_phones_and_keyboards(client: FlaskClient, path: str) -> None:
+@pytest.mark.parametrize(("path", "lang", "direction"), [
+    ("/", "en", "ltr"), ("/login", "en", "ltr"), ("/no/such/page", "en", "ltr"), ("/?uselang=he", "he", "rtl")])
+def test_pages_are_ready_for_phones_and_keyboards(client: FlaskClient, path: str, lang: str, direction: str) -> None:
     page = _parse(client.get(path).get_data(as_text=True))
     assert page.find("meta", name="viewport", content="width=device-width, initial-scale=1")
     html = page.find("html")[0]
-    assert html.get("lang") and html.get("dir") in ("ltr", "rtl")
+    assert (html.get("lang"), html.get("dir")) == (lang, direction)
     skip = page.find("a", **{"class": "kudos-skip-link"})
     assert skip and page.find("main", id=skip[0]["href"].lstrip("#"))  # type: ignore[union-attr]
     labelled = {a["for"] for a in page.find("label")}

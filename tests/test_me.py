@@ -124,6 +124,9 @@ def test_blocked_people_manage_their_own_choices(client: FlaskClient, database: 
     assert client.get("/me").status_code == 200
     assert client.post("/me/consent", data={"choice": "refused"}).status_code == 302
     assert client.post("/me/opt-out", data={"opted_out": "yes"}).status_code == 302
+    with database.session() as session:
+        assert people.consent_of(session, "Bob") == Consent.refused
+        assert people.is_opted_out(session, "Bob")
 
 
 def test_my_kudos_needs_sign_in(client: FlaskClient) -> None:
@@ -157,23 +160,29 @@ def test_consent_link_sends_strangers_to_sign_in_and_back(client: FlaskClient, d
     assert response.headers["Location"] == f"/login?next={path}"
 
 
+def _shout_out_status(database: Database, nomination_id: int) -> DeliveryStatus:
+    with database.session() as session:
+        return session.scalars(select(Delivery.status).where(Delivery.nomination_id == nomination_id,
+                                                             Delivery.channel == "mastodon")).one()
+
+
 def test_the_recipient_confirms_through_the_link(client: FlaskClient, database: Database, app_config) -> None:  # type: ignore[no-untyped-def]
     nomination_id, path = _link(database, app_config)
+    assert _shout_out_status(database, nomination_id) == DeliveryStatus.awaiting_consent
     page = sign_in(client, "Nina").get(path)
     assert page.status_code == 200 and "Nina welcomed every newcomer" in page.get_data(as_text=True)
     assert client.post(path, data={"choice": "granted"}).status_code == 302
     with database.session() as session:
         assert people.consent_of(session, "Nina") == Consent.granted
-        social = session.scalars(select(Delivery).where(Delivery.nomination_id == nomination_id,
-                                                        Delivery.channel == "mastodon")).one()
-        assert social.status in (DeliveryStatus.pending, DeliveryStatus.awaiting_consent)
+    assert _shout_out_status(database, nomination_id) == DeliveryStatus.pending  # released to the job
 
 
 def test_the_recipient_refuses_through_the_link(client: FlaskClient, database: Database, app_config) -> None:  # type: ignore[no-untyped-def]
-    _id, path = _link(database, app_config)
+    nomination_id, path = _link(database, app_config)
     assert sign_in(client, "Nina").post(path, data={"choice": "refused"}).status_code == 302
     with database.session() as session:
         assert people.consent_of(session, "Nina") == Consent.refused
+    assert _shout_out_status(database, nomination_id) == DeliveryStatus.skipped
 
 
 def test_anyone_else_gets_a_403_that_says_why(client: FlaskClient, database: Database, app_config) -> None:  # type: ignore[no-untyped-def]

@@ -86,3 +86,66 @@ def test_existing_deliveries_learn_their_campaign(empty_url: str) -> None:
         assert rows == {10: 2, 11: 1}
     finally:
         engine.dispose()
+
+
+LEGACY_EVENTS = [  # id, actor, action, object_type, object_id, details: rows as written before 0006
+    (1, "Admin", "campaign.create", "campaign", "1", '{"kind": "event", "slug": "walk", "wiki": "orwiki"}'),
+    (2, "Admin", "campaign.organizer.add", "campaign", "1", '{"username": "Ee"}'),
+    (3, "E", "nomination.create", "nomination", "10", '{"award": "barnstar", "campaign": "walk", "recipient": "Eve"}'),
+    (4, "Ee", "nomination.approved", "nomination", "10", '{"before": "pending"}'),
+    (5, "Kudos delivery job", "delivery.done", "delivery", "20",
+     '{"channel": "talkpage", "external_url": "https://x/User_talk:Eve", "nomination": 10, "reason": null}'),
+    (6, "Eve", "consent.granted", "person", "7", '{"before": "unknown"}'),
+    (7, "Kudos delivery job", "person.renamed", "person", "7",
+     '{"after": "Eve", "before": "Evelyn", "everywhere": true, "nominations": 1, "wiki": "orwiki"}'),
+    (8, "Greatness", "nomination.create", "nomination", "11",
+     '{"award": "barnstar", "campaign": "walk", "recipient": "Evelyn"}'),
+    (9, "Greatness", "nomination.approved", "nomination", "11", '{"before": "pending", "trusted": true}'),
+]
+
+
+def test_existing_audit_rows_learn_whom_they_are_about(empty_url: str) -> None:
+    """0006 derives each event's subjects from its actor, its object and exact detail keys, never from text.
+    Nomination 11 was made for Evelyn, who is Eve since a rename."""
+    migrate.upgrade(empty_url, "0005_delivery_campaign")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO campaign (id, slug, name, wiki, kind, description, channels, created_at) "
+                "VALUES (1, 'walk', 'Walk', 'orwiki', 'event', 'Great walk with E', '[]', '2026-01-01')"))
+            connection.execute(text("INSERT INTO person (id, username, consent, opted_out, created_at) "
+                                    "VALUES (7, 'Eve', 'granted', 0, '2026-01-01')"))
+            for nomination_id, nominator, reviewer in ((10, "E", "Ee"), (11, "Greatness", "trusted:Greatness")):
+                connection.execute(text(
+                    "INSERT INTO nomination (id, campaign_id, wiki, nominator, recipient, award, message, link, "
+                    "status, reviewer, created_at) VALUES (:id, 1, 'orwiki', :nominator, 'Eve', 'barnstar', "
+                    "'E and Ee did great work', '', 'approved', :reviewer, '2026-01-02')"),
+                    {"id": nomination_id, "nominator": nominator, "reviewer": reviewer})
+            connection.execute(text(
+                "INSERT INTO delivery (id, nomination_id, campaign_id, channel, status, attempts, next_attempt_at, "
+                "`key`, created_at, updated_at) VALUES (20, 10, 1, 'talkpage', 'done', 1, '2026-01-02', 'k', "
+                "'2026-01-02', '2026-01-02')"))
+            for row in LEGACY_EVENTS:
+                connection.execute(text(
+                    "INSERT INTO audit_event (id, at, actor, action, object_type, object_id, details) "
+                    "VALUES (:id, '2026-01-03', :actor, :action, :type, :object, :details)"),
+                    dict(zip(("id", "actor", "action", "type", "object", "details"), row, strict=True)))
+        migrate.upgrade(empty_url)
+        with engine.connect() as connection:
+            found = set(connection.execute(text("SELECT event_id, name, role FROM audit_subject")).all())
+    finally:
+        engine.dispose()
+    assert found == {
+        (1, "Admin", "actor"),
+        (2, "Admin", "actor"), (2, "Ee", "details.username"),
+        (3, "E", "actor"), (3, "E", "nominator"), (3, "Eve", "recipient"), (3, "Eve", "details.recipient"),
+        (4, "Ee", "actor"), (4, "E", "nominator"), (4, "Eve", "recipient"), (4, "Ee", "reviewer"),
+        (5, "E", "nominator"), (5, "Eve", "recipient"), (5, "Ee", "reviewer"),
+        (6, "Eve", "actor"), (6, "Eve", "person"),
+        (7, "Eve", "person"), (7, "Eve", "details.before"), (7, "Eve", "details.after"),
+        (8, "Greatness", "actor"), (8, "Greatness", "nominator"), (8, "Eve", "recipient"),
+        (8, "Eve", "details.recipient"),
+        (9, "Greatness", "actor"), (9, "Greatness", "nominator"), (9, "Eve", "recipient"),
+        (9, "Greatness", "reviewer"),
+    }

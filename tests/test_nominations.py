@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from kudos import nominations, outbox, people
 from kudos.clock import utcnow
@@ -90,7 +91,7 @@ def test_duplicate_guard_holds_against_a_concurrent_insert(database: Database) -
         campaign = make_campaign(session, CONFIG)
         make_nomination(session, CONFIG, campaign)
         campaign_id = campaign.id
-    with database.transaction() as session, pytest.raises(Exception):  # noqa: B017 - either driver's error
+    with database.transaction() as session, pytest.raises(IntegrityError, match="pending_key"):
         session.add(Nomination(campaign_id=campaign_id, wiki="orwiki", nominator="Nina", recipient="Ravi",
                                award="barnstar", message="x" * 20, link="", status=NominationStatus.pending,
                                pending_key=f"{campaign_id}:Nina:Ravi"))

@@ -63,5 +63,6 @@ def test_preview_wikitext_has_a_heading_the_award_and_the_message(database) -> N
         text = preview_wikitext(config, draft)
     assert text.startswith("== ") and "Teamwork Barnstar" in text
     assert "User:Nina" in text
-    # Never live markup: escaped by the barnstar renderer, or inside <nowiki> in the stand-in renderer.
-    assert "{{every}}" not in text or "<nowiki>Fixed {{every}} [[link]] in ten articles</nowiki>" in text
+    # The message is there as typed, and never as live markup: its brackets are character entities.
+    assert "<bdi>Fixed &#123;&#123;every&#125;&#125; &#91;&#91;link&#93;&#93; in ten articles</bdi>" in text
+    assert "{{every}}" not in text and "[[link]]" not in text

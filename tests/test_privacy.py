@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from kudos import campaigns, nominations, people, privacy
+from kudos import accounts, campaigns, nominations, people, privacy
 from kudos.db import Database
 from kudos.models import (
     AuditEvent,
     Base,
+    Campaign,
     CampaignKind,
     Consent,
     Delivery,
@@ -23,12 +25,14 @@ from kudos.models import (
 )
 from kudos.web import create_app
 from tests.factories import make_campaign, make_nomination
+from tests.privacy_support import naming, snapshot
 from tests.support import make_config
 
 NAME = "Zelda Quux"
 FORMS = ("Zelda Quux", "Zelda_Quux", "Zelda%20Quux", "Zelda")
 TALK_URL = "https://or.wikipedia.org/w/index.php?title=User_talk:Zelda_Quux&oldid=5"
 POST_URL = "https://wikis.world/@kudos/110000000000000001"
+MENTION = "Ravi Kumar and Zelda Quux ran the workshop together."  # Nina's words: erasure leaves them alone
 
 
 def _deliver(nomination: Nomination, urls: dict[str, str | None]) -> None:
@@ -48,7 +52,7 @@ def _seed(database: Database) -> dict[str, int]:
         _deliver(received, {"talkpage": TALK_URL, "mastodon": POST_URL})
         made = make_nomination(session, config, campaign, nominator=NAME, recipient="Ravi")
         mention = make_nomination(session, config, campaign, nominator="Nina", recipient="Ravi Kumar",
-                                  message="Ravi Kumar and Zelda Quux ran the workshop together.")
+                                  message=MENTION)
         nominations.approve(session, config, mention, "Olga")
         own = campaigns.create(session, config, slug="zelda-walk", name="Photo walk", wiki="orwiki", actor=NAME,
                                kind=CampaignKind.event, organizers=[NAME])
@@ -58,12 +62,12 @@ def _seed(database: Database) -> dict[str, int]:
         return {"received": received.id, "made": made.id, "mention": mention.id}
 
 
-def _client(database: Database) -> FlaskClient:
+def _client(database: Database, username: str = NAME, central_id: int | None = None) -> FlaskClient:
     app = create_app(make_config(database_url=database.url), database)
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()
     with client.session_transaction() as session:
-        session["user"] = {"username": NAME, "editcount": 10}
+        session["user"] = {"username": username, "editcount": 10, "central_id": central_id}
     return client
 
 
@@ -73,6 +77,8 @@ def _rows_naming_the_person(database: Database) -> list[tuple[str, str, Any]]:
         for table in Base.metadata.sorted_tables:
             for row in connection.execute(table.select()):
                 for column, value in row._mapping.items():
+                    if value == MENTION:
+                        continue
                     if isinstance(value, str | dict | list) and any(f in json.dumps(value) for f in FORMS):
                         found.append((table.name, column, value))
     return found
@@ -121,7 +127,7 @@ def test_delete_leaves_no_trace_but_the_fact(database: Database) -> None:
         made = session.get(Nomination, ids["made"])
         assert made is not None and made.status == NominationStatus.withdrawn and made.pending_key is None
         mention = session.get(Nomination, ids["mention"])
-        assert mention is not None and mention.message.startswith("Ravi Kumar and Deleted user ")
+        assert mention is not None and mention.message == MENTION
         assert session.scalar(select(Delivery.external_url).where(Delivery.nomination_id == ids["received"],
                                                                   Delivery.channel == "talkpage")) is None
 
@@ -142,7 +148,106 @@ def test_erasure_is_stable_and_keyed(database: Database) -> None:
     assert erasure.nominations_received == 0 and erasure.published == []
 
 
+def _events(database: Database) -> dict[int, tuple[Any, ...]]:
+    with database.engine.connect() as connection:
+        return {row.id: tuple(row) for row in connection.execute(AuditEvent.__table__.select())}
+
+
+def test_a_one_letter_account_exports_and_erases_only_its_own_rows(database: Database) -> None:
+    """Reported: `E` downloaded 257 of 260 audit rows, nearly all about others, and erasing `E` re-pointed
+    other people's consent rows to E's pseudonym. Eve, Ee and Ernest are other people; `e` is E."""
+    config = make_config(database_url=database.url)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config, organizers=("Olga",))
+        people.set_consent(session, "Eve", Consent.granted)
+        people.set_consent(session, "Eve", Consent.refused)
+        for recipient in ("Eve", "Ee", "Ernest"):
+            received = make_nomination(session, config, campaign, nominator="Nina", recipient=recipient,
+                                       message="E is the letter Eve and Ee thank for everything.")
+            nominations.approve(session, config, received, "Olga")
+        own = make_nomination(session, config, campaign, nominator="e", recipient="Ravi")
+        nominations.reject(session, own, "Olga", "Eve asked for this to be sent by Ee instead.")
+    before = _events(database)
+
+    data = _client(database, "e").get("/me/data.json").get_json()
+    assert data["username"] == "E"
+    exported = {(e["action"], e["object_id"]) for e in data["audit_events"]}
+    assert exported == {("nomination.create", str(own.id)), ("nomination.rejected", str(own.id))}
+
+    with database.transaction() as session:
+        privacy.erase(session, config, "e")
+    after = _events(database)
+    changed = {before[i][3] for i in before if before[i] != after.get(i)}
+    assert changed == {"nomination.create"}  # E's own, which names E as its actor; the rejection does not
+
+
+def test_erasing_great_leaves_great_work_alone(database: Database) -> None:
+    """Reported: erasing `Great` turned someone else's "Great work all round" into "Deleted user … work"."""
+    config = make_config(database_url=database.url)
+    message = "Great work all round, and Great's maps too."
+    with database.transaction() as session:
+        campaign = make_campaign(session, config, organizers=("Olga",), description="Great campaign by Great.")
+        other = make_nomination(session, config, campaign, nominator="Nina", recipient="Greatness",
+                                message=message)
+        nominations.reject(session, other, "Olga", "Great idea, Great, but wrong campaign.")
+        make_nomination(session, config, campaign, nominator="Great", recipient="Ravi")
+        other_id = other.id
+    with database.transaction() as session:
+        privacy.erase(session, config, "Great")
+    with database.session() as session:
+        kept = session.get(Nomination, other_id)
+        assert kept is not None
+        assert (kept.message, kept.reason) == (message, "Great idea, Great, but wrong campaign.")
+        assert kept.recipient == "Greatness" and kept.nominator == "Nina"
+        assert session.scalar(select(Campaign.description)) == "Great campaign by Great."
+
+
+def test_a_renamed_person_is_found_under_both_names_and_erased_from_both(database: Database) -> None:
+    """Evelyn became Eve. Rows made before Kudos noticed name Evelyn; the account's ids tie them together:
+    first the CentralAuth id of the sign-in (rename not noticed yet), then the rename Kudos followed."""
+    config = make_config(database_url=database.url)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config, organizers=("Olga",))
+        first = make_nomination(session, config, campaign, nominator="Nina", recipient="Evelyn",
+                                recipient_ids=accounts.Ids(5, 500), message="Evelyn and Eve ran the event.")
+        nominations.approve(session, config, first, "Olga")
+        people.set_consent(session, "Evelyn", Consent.granted)
+        make_nomination(session, config, campaign, nominator="Evelyn", recipient="Nina")
+        make_nomination(session, config, campaign, nominator="Olga", recipient="Eve Other")
+
+    data = _client(database, "Eve", central_id=500).get("/me/data.json").get_json()
+    assert data["person"]["username"] == "Evelyn" and data["person"]["wiki_accounts"] == [
+        {"wiki": "orwiki", "user_id": 5}]
+    assert [n["recipient"] for n in data["nominations_received"]] == ["Evelyn"]
+    assert len(data["nominations_made"]) == 1
+
+    with database.transaction() as session:  # now Kudos sees the rename: Eve has Evelyn's account ids
+        make_nomination(session, config, campaign, nominator="Olga", recipient="Eve",
+                        recipient_ids=accounts.Ids(5, 500))
+    with database.session() as session:
+        names_before = {e["id"] for e in privacy.export(session, config, "Eve")["audit_events"]}
+    assert names_before >= {e["id"] for e in data["audit_events"]}  # found by the new name alone
+
+    before = snapshot(database)
+    with database.transaction() as session:
+        privacy.erase(session, config, "Eve", central_id=500)
+    after = snapshot(database)
+    assert naming(after, "Eve") == [] and naming(after, "Evelyn") == []
+    assert after["person"] == {} and after["wiki_account"] == {}
+    for table in ("nomination", "audit_event"):  # Eve Other, whose name starts with Eve, is untouched
+        others = {k: row for k, row in before[table].items() if any("Eve Other" in str(c) for c in row)}
+        assert others and all(after[table][k] == row for k, row in others.items())
+
+
 def test_privacy_page_states_the_retention_period(database: Database) -> None:
     app = create_app(make_config(database_url=database.url, retention_days=90), database)
     text = app.test_client().get("/privacy").get_data(as_text=True)
     assert "deleted after 90 days" in text
+
+
+def test_the_pseudonym_of_an_erased_person_depends_on_the_secret_key() -> None:
+    """toolforge/README.md: changing TOOL_SECRET_KEY changes the pseudonyms of erased users."""
+    first, second = make_config(secret_key=secrets.token_hex(32)), make_config(secret_key=secrets.token_hex(32))
+    ana = privacy.placeholder(first, "Ana")
+    assert ana == privacy.placeholder(first, "ana") != privacy.placeholder(first, "Ananya")
+    assert ana != privacy.placeholder(second, "Ana")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -12,6 +13,8 @@ from tests.factories import make_campaign
 from tests.support import make_config
 
 REASON = "The database is being moved to a new server."
+# Appointing an organizer asks the campaign's wiki whether the admin is blocked there.
+pytestmark = pytest.mark.usefixtures("local_test_wikis")
 
 
 def _client(database: Database, reason: str, csrf: bool = False) -> FlaskClient:
@@ -49,7 +52,15 @@ def test_writes_are_refused_with_the_reason(database: Database) -> None:
 def test_sign_in_and_out_still_work(database: Database) -> None:
     client = _client(database, REASON)
     assert client.post("/login", data={"username": "Nina"}).status_code == 302
+    assert _signed_in_as(client) == "Nina"
     assert client.post("/logout").status_code == 302
+    assert _signed_in_as(client) is None
+
+
+def _signed_in_as(client: FlaskClient) -> str | None:
+    with client.session_transaction() as session:
+        user = session.get("user")
+    return user["username"] if user else None
 
 
 def test_without_a_reason_writes_go_through(database: Database) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import timedelta
 from urllib.parse import quote
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -20,6 +22,8 @@ from tests.factories import make_campaign, make_nomination
 from tests.webtools import sign_in_as, web_app, web_config
 
 OLGA = "Olga Organizer"
+# Approving, rejecting and retrying ask the campaign's wiki whether the organizer is blocked there.
+pytestmark = pytest.mark.usefixtures("local_test_wikis")
 
 
 def _client(database: Database, who: str | None = OLGA) -> FlaskClient:
@@ -87,7 +91,7 @@ def test_queue_pages_by_keyset(database: Database) -> None:
                             now=start + timedelta(minutes=i // 2))
     client = _client(database)
     first = client.get("/review").get_data(as_text=True)
-    assert first.count('class="nomination"') == review.QUEUE_PAGE
+    assert first.count('class="nomination"') == review.QUEUE_PAGE == 25  # the README's page size
     more = first.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
     second = client.get(more).get_data(as_text=True)
     assert second.count('class="nomination"') == 5
@@ -132,6 +136,30 @@ def test_approve_with_an_edited_message_is_audited(database: Database) -> None:
         actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(ids["older"]))))
     assert "nomination.edit" in actions and "nomination.approved" in actions
     assert "with your edit of the message" in _flashes(client)
+
+
+def test_approving_a_multiline_message_as_shown_records_no_edit(database: Database) -> None:
+    # Browsers send a textarea's line breaks as CRLF; the stored message has LF.
+    config = web_config(database)
+    written = "Wrote three fine articles about rivers.\nAnd photographed the delta."
+    with database.transaction() as session:
+        nomination_id = make_nomination(session, config, make_campaign(session, config), message=written).id
+    client = sign_in_as(web_app(database, csrf=True).test_client(), OLGA)
+    page = client.get("/review").get_data(as_text=True)
+    row = page.split(f'id="nomination-{nomination_id}"')[1].split("</form>")[0]
+    shown = html.unescape(re.search(r'name="message"[^>]*>(.*?)</textarea>', row, re.S).group(1))  # type: ignore[union-attr]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', row))
+    response = client.post(f"/review/{nomination_id}/approve",
+                           data={**fields, "message": shown.replace("\n", "\r\n"), "reason": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    nomination = _nomination(database, nomination_id)
+    assert (nomination.status, nomination.message, nomination.original_message) == (
+        NominationStatus.approved, written, None)
+    with database.session() as session:
+        actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(nomination_id))))
+    assert "nomination.edit" not in actions and "nomination.approved" in actions
+    flashed = _flashes(client)
+    assert "Approved the nomination of" in flashed and "with your edit" not in flashed
 
 
 def test_a_bad_edit_is_refused_and_the_typed_text_kept(database: Database) -> None:
@@ -259,7 +287,7 @@ def _failed_delivery(database: Database) -> int:
 def test_delivery_status_shows_failures_with_a_retry_button(database: Database) -> None:
     delivery_id = _failed_delivery(database)
     page = _client(database).get("/campaigns/workshop/deliveries").get_data(as_text=True)
-    assert "The page is protected." in page and "failed (5 attempts)" in page
+    assert 'Gave up after 5 attempts: <span dir="auto">The page is protected.</span>' in page
     assert f'action="/deliveries/{delivery_id}/retry"' in page
     assert page.count(">Retry</button>") == 1  # the wall delivery is pending, not failed
 
@@ -320,6 +348,36 @@ def test_admin_page_lists_every_failed_delivery_with_its_error(database: Databas
     response = client.post(f"/deliveries/{talk_id}/retry", data={"back": "admin"})
     assert response.headers["Location"] == "/admin/deliveries"
     assert "No delivery has failed." in client.get("/admin/deliveries").get_data(as_text=True)
+
+
+def test_delivery_page_says_what_happened_in_words_people_use(database: Database) -> None:
+    config = web_config(database, channels={"telegram": {"type": "telegram"}})
+    with database.transaction() as session:
+        campaign = make_campaign(session, config, channels=("telegram",))
+        people.set_consent(session, "Ana", Consent.refused)
+        rows = {}
+        for recipient in ("Ananya", "Ana", "Hari"):
+            nomination = make_nomination(session, config, campaign, recipient=recipient)
+            nominations.approve(session, config, nomination, "Olga Organizer")
+            rows[recipient] = {d.channel: d for d in nomination.deliveries}
+        posted = rows["Hari"]["talkpage"]
+        posted.status = DeliveryStatus.done
+        posted.external_url = "https://or.example/w/index.php?title=User_talk:Hari&diff=77"
+        rows["Hari"]["wall"].status = DeliveryStatus.done
+        retrying = rows["Ana"]["talkpage"]
+        retrying.attempts, retrying.last_error = 1, "The wiki is read-only: maintenance."
+    page = sign_in_as(web_app(database, config).test_client(), "Olga Organizer").get(
+        f"/campaigns/{campaign.slug}/deliveries").get_data(as_text=True)
+    assert ("Posted on <bdi>User talk:Hari</bdi> — <a href=\"https://or.example/w/index.php?title=User_talk:Hari"
+            "&amp;diff=77\">see the edit</a>") in page
+    assert "Waiting for <bdi>Ananya</bdi>'s answer about sharing" in page
+    assert "Not shared: the recipient said no to sharing." in page
+    assert 'Not yet: <span dir="auto">The wiki is read-only: maintenance.</span> Kudos will try again.' in page
+    assert page.count("Waiting to be delivered") == 1
+    assert page.count("Shown on the wall once the barnstar is posted") == 2
+    assert "Shown on the wall" in page and ">Talk page<" in page and "<bdi>telegram</bdi>" in page
+    shown = re.sub(r"<[^>]+>", " ", page)  # the raw values stay out of what people read
+    assert not re.search(r"\b(awaiting_consent|talkpage|pending|skipped)\b", shown)
 
 
 def test_delivery_page_offers_share_links_only_for_consented_shoutouts(database: Database) -> None:

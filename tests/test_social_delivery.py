@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,51 +21,19 @@ from tests.servers.bluesky import LocalPDS
 from tests.servers.chat_stubs import ChatStubs
 from tests.servers.mastodon import MastodonMock
 from tests.servers.matrix import LocalSynapse
-from tests.social_support import approve, by_channel, social_config, social_deliveries, sqlite_database
+from tests.social_support import (
+    ALL,
+    CHAT_ID,
+    approve,
+    bluesky_account,
+    by_channel,
+    database,
+    matrix_room,
+    servers,
+    social_deliveries,
+)
 
-ALL = ["matrix", "bluesky", "mastodon", "telegram", "discord", "slack", "zulip"]
-CHAT_ID = "-1001234567890"
-
-
-@pytest.fixture(scope="module")
-def matrix_room(synapse: LocalSynapse) -> dict[str, str]:
-    _user, token = synapse.register_user(f"kudos{secrets.token_hex(3)}", "bot-password")
-    room = synapse.create_room(token, "Kudos announcements")
-    return {"token": token, "room_id": room}
-
-
-@pytest.fixture(scope="module")
-def bluesky_account(bluesky_pds: LocalPDS) -> dict[str, str]:
-    handle, did, app_password = bluesky_pds.create_account("kudos")
-    return {"handle": handle, "did": did, "app_password": app_password}
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Database:
-    return sqlite_database(tmp_path)
-
-
-@pytest.fixture
-def servers(synapse: LocalSynapse, matrix_room: dict[str, str], bluesky_pds: LocalPDS,
-            bluesky_account: dict[str, str], mastodon_server: MastodonMock, chat_stubs: ChatStubs) -> Config:
-    """A configuration whose seven channels point at this session's servers and stubs (emptied first)."""
-    mastodon_server.reset()
-    channels: dict[str, dict[str, Any]] = {
-        "matrix": {"type": "matrix", "homeserver": synapse.base_url, "access_token": matrix_room["token"],
-                   "room_id": matrix_room["room_id"]},
-        "bluesky": {"type": "bluesky", "base_url": bluesky_pds.base_url, "identifier": bluesky_account["handle"],
-                    "app_password": bluesky_account["app_password"], "hashtags": ["Wikipedia"]},
-        "mastodon": {"type": "mastodon", "base_url": mastodon_server.base_url,
-                     "access_token": mastodon_server.token, "hashtags": ["Wikipedia", "Kudos"]},
-        "telegram": {"type": "telegram", "base_url": chat_stubs.telegram_base_url,
-                     "bot_token": chat_stubs.telegram_token, "chat_id": CHAT_ID},
-        "discord": {"type": "discord", "webhook_url": chat_stubs.discord_webhook_url()},
-        "slack": {"type": "slack", "webhook_url": chat_stubs.slack_webhook_url()},
-        "zulip": {"type": "zulip", "site": chat_stubs.zulip_site, "email": chat_stubs.zulip_email,
-                  "api_key": chat_stubs.zulip_key, "stream": "general", "topic": "Kudos"},
-    }
-    return social_config(channels)
-
+__all__ = ["bluesky_account", "database", "matrix_room", "servers"]  # fixtures used here
 
 def matrix_events(synapse: LocalSynapse, room: dict[str, str], url: str) -> list[dict[str, Any]]:
     return [e for e in synapse.messages(room["token"], room["room_id"]) if url in e["content"].get("body", "")]
@@ -106,10 +73,12 @@ def test_a_consented_shout_out_appears_once_on_every_network(
     [post] = bluesky_posts(bluesky_pds, bluesky_account, url)
     text = post["value"]["text"]
     assert "Ravi" in text and "Nina" in text and text.endswith("#Wikipedia")
-    [facet] = post["value"]["facets"]
+    facet, tag = post["value"]["facets"]
     start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
     assert text.encode("utf-8")[start:end].decode("utf-8") == url
     assert facet["features"] == [{"$type": "app.bsky.richtext.facet#link", "uri": url}]
+    assert text.encode("utf-8")[tag["index"]["byteStart"]:tag["index"]["byteEnd"]] == b"#Wikipedia"
+    assert tag["features"] == [{"$type": "app.bsky.richtext.facet#tag", "tag": "Wikipedia"}]
     assert results["bluesky"].external_id == post["uri"]
 
     # Mastodon: one status with the text, the link, the hashtags, and no mention.

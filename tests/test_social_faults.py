@@ -15,6 +15,7 @@ from kudos.errors import ConfigError
 from kudos.social import build_channel, send_all
 from kudos.social import mastodon as mastodon_module
 from kudos.social.bluesky import record_key
+from kudos.social.text import SAFETY_MARGIN
 from tests.servers.chat_stubs import ChatStubs
 from tests.servers.mastodon_faults import MastodonFaults
 from tests.social_support import approve, by_channel, social_config, social_deliveries, sqlite_database
@@ -104,7 +105,7 @@ def test_mastodon_reads_and_caches_the_instance_limit(mastodon_faults: MastodonF
     try:
         config = social_config(stub_channels(mastodon_faults, chat_stubs))
         channel = build_channel(config, "mastodon")
-        assert channel.limits().max_length == 200
+        assert channel.limits().max_length == 200 - SAFETY_MARGIN
         results, _ = send(database, config, ["mastodon"])
         assert isinstance(results["mastodon"], Posted)
         [status] = mastodon_faults.statuses
@@ -153,6 +154,21 @@ def test_a_timed_out_mastodon_post_is_retried_with_the_same_key(database: Databa
 def test_channel_settings_are_checked_with_a_sentence_naming_the_key(settings: dict[str, Any], key: str) -> None:
     config = make_config(channels={"chan": settings})
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        build_channel(config, "chan")
+
+
+@pytest.mark.parametrize("tag", ["ଓଡ଼ିଆ", "ଉଇକିପିଡ଼ିଆ_୨୦୨୬", "हिन्दी", "Wikipedia", "edit_a_thon"])
+def test_hashtags_in_any_script_are_accepted(tag: str) -> None:
+    config = make_config(channels={"chan": {"type": "slack", "webhook_url": "https://hooks.slack.com/x",
+                                            "hashtags": [tag]}})
+    assert build_channel(config, "chan").hashtags == (tag,)
+
+
+@pytest.mark.parametrize("tag", ["no spaces!", "2026", "a-b", "#", "a\u200bb"])
+def test_hashtags_that_would_not_be_one_tag_are_refused(tag: str) -> None:
+    config = make_config(channels={"chan": {"type": "slack", "webhook_url": "https://hooks.slack.com/x",
+                                            "hashtags": [tag]}})
+    with pytest.raises(ConfigError, match="hashtags"):
         build_channel(config, "chan")
 
 

@@ -24,8 +24,13 @@ def _seed(database: Database) -> dict[str, int]:
         private = deliver(session, config, workshop, "Pritam", consent=Consent.refused,
                           message="Secretly fixed all the broken references.")
         unknown = deliver(session, config, other, "Uma", message="Translated the help pages into English.")
+        for nomination in (shared, private, unknown):
+            nomination.deliveries[0].external_url = f"{DIFF}{nomination.recipient}&diff={nomination.id}"
         pending = make_nomination(session, config, workshop, recipient="Pia")
         return {"shared": shared.id, "private": private.id, "unknown": unknown.id, "pending": pending.id}
+
+
+DIFF = "https://or.wikipedia.org/w/index.php?title=User_talk:"
 
 
 def _client(database: Database) -> FlaskClient:
@@ -83,6 +88,18 @@ def test_permalink_without_consent_says_only_that_an_editor_was_thanked(database
             assert personal not in page
 
 
+def test_wall_and_permalink_link_the_barnstars_edit_only_after_consent(database: Database) -> None:
+    ids = _seed(database)
+    client = _client(database)
+    edit = f'<a href="{DIFF}Sharmila&amp;diff={ids["shared"]}">See the barnstar on the wiki</a>'
+    for path in ("/", "/campaigns/workshop", "/users/orwiki/Sharmila", f"/shoutouts/{ids['shared']}"):
+        page = client.get(path).get_data(as_text=True)
+        assert edit in page, path
+        assert page.count("See the barnstar on the wiki") == 1, path  # the edits of Pritam and Uma name them
+    for key in ("private", "unknown"):
+        assert "See the barnstar" not in client.get(f"/shoutouts/{ids[key]}").get_data(as_text=True)
+
+
 def test_permalink_of_an_undelivered_nomination_is_a_404(database: Database) -> None:
     ids = _seed(database)
     assert _client(database).get(f"/shoutouts/{ids['pending']}").status_code == 404
@@ -135,7 +152,10 @@ def test_feeds_are_valid_atom_with_privacy(database: Database) -> None:
     assert campaign.feed.title == "Kudos shout-outs: Campaign workshop"
     assert len(campaign.entries) == 2
     links = {e.link for e in campaign.entries}
-    assert f"http://localhost/shoutouts/{ids['shared']}" in links
+    assert f"https://kudos.toolforge.org/shoutouts/{ids['shared']}" in links  # the permalink, from tool_url
+    # An entry is the same entry in every language: its id does not follow ?uselang=.
+    odia = feedparser.parse(client.get("/campaigns/workshop/feed.atom?uselang=or").data)
+    assert [e.id for e in odia.entries] == [e.id for e in campaign.entries] and {e.link for e in odia.entries} == links
     assert client.get("/campaigns/nope/feed.atom").status_code == 404
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from kudos import wikiapi
 from kudos.config import Config
 from kudos.errors import DomainError
 from kudos.wikiapi import Link, WikiApi, WikiUnavailable, parse_link
@@ -57,13 +60,28 @@ def test_users_are_asked_50_per_request_and_cached(api: WikiApi, wiki) -> None: 
     assert wiki.request_count("list=users") - before == 3  # answered from the cache
 
 
+def test_a_block_counts_once_the_answer_is_older_than_the_cache_time(wiki) -> None:  # type: ignore[no-untyped-def]
+    """README: answers are kept two minutes. The same rule with a shorter time, so the test need not wait."""
+    assert wikiapi.CACHE_SECONDS == 120
+    api = WikiApi(wiki_config(wiki.api_url), cache_seconds=1.0)
+    name = f"{PREFIX}Later Blocked {secrets.token_hex(3)}"
+    wiki.create_user(name)
+    assert not api.user("testwiki", name).blocked
+    wiki.block(name)
+    assert not api.user("testwiki", name).blocked  # still the kept answer
+    time.sleep(1.1)
+    assert api.user("testwiki", name).blocked
+
+
 def test_requests_carry_the_tools_user_agent_and_maxlag() -> None:
     stub = _Stub().start()
     try:
-        api = WikiApi(wiki_config(stub.base_url + "/api.php"))
+        contact = "https://kudos.toolforge.org/ (User:Example)"  # TOOL_CONTACT, as the deployment guide says
+        api = WikiApi(make_config(contact=contact, tool_url="https://kudos.toolforge.org", wikis={
+            "testwiki": {"api_url": stub.base_url + "/api.php", "language": "en", "name": "Test Wiki"}}))
         api.users("testwiki", ["Someone"])
         sent = stub.requests_to("/api.php")[0]
-        assert sent.header("User-Agent") == api.config.user_agent and "Kudos/" in api.config.user_agent
+        assert sent.header("User-Agent") == f"Kudos/0.1 (https://kudos.toolforge.org; {contact})"
         assert sent.query["maxlag"] == "5" and sent.query["ususers"] == "Someone"
     finally:
         stub.stop()
@@ -179,3 +197,10 @@ def test_an_unreachable_or_hanging_wiki_becomes_a_sentence(stub: _Stub, monkeypa
 def test_parse_link_understands_what_people_paste(typed: str, expected: tuple[str | None, int | None]) -> None:
     site = wiki_config("https://wiki.test/w/api.php").wiki("testwiki")
     assert parse_link(site, typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["http://[", "https://[::1/wiki/X", "//[bad/index.php?diff=1"])
+def test_an_address_that_cannot_be_parsed_is_refused_with_a_sentence(typed: str) -> None:
+    site = wiki_config("https://wiki.test/w/api.php").wiki("testwiki")
+    with pytest.raises(DomainError, match="not a web address"):
+        parse_link(site, typed)

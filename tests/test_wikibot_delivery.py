@@ -13,12 +13,14 @@ import subprocess
 import sys
 import time
 import unicodedata
+from urllib.parse import quote
 
 import pytest
 
-from kudos import consent_links, lanes, people
+from kudos import consent_links, lanes, people, plaintext
 from kudos.config import PROJECT_ROOT
 from kudos.models import DeliveryStatus
+from kudos.web import create_app, delivery_status
 from tests import wikibot_support
 from tests.wikibot_support import Job, deliveries, markers_on
 
@@ -48,7 +50,9 @@ def test_barnstars_land_once_as_bot_edits_and_a_rerun_changes_nothing(job: Job) 
         assert markers_on(job.wiki, title, delivery.key) == 1
         revision = latest(job, title)
         assert str(revision["revid"]) == delivery.external_id
-        assert delivery.external_url.endswith(f"?diff={revision['revid']}")
+        # The diff link names the page, so people (and the deliveries page) see where the barnstar is.
+        assert delivery.external_url == (f"{job.wiki.index_url}?title={quote(title.replace(' ', '_'))}"
+                                         f"&diff={revision['revid']}")
         assert revision["user"] == job.bot_user
         assert revision["minor"] is False  # a minor bot edit would notify nobody
         assert f"https://kudos.example.org/shoutouts/{delivery.nomination_id}" in revision["comment"]
@@ -101,6 +105,20 @@ def test_every_case_that_must_not_be_posted_is_skipped_with_a_reason(job: Job) -
     assert rows[ids[old_name]].status == DeliveryStatus.done
     assert markers_on(wiki, f"User talk:{new_name}", rows[ids[old_name]].key) == 1
     assert wiki.api(prop="info", titles=f"User talk:{old_name}")["query"]["pages"][0].get("redirect")
+    # The deliveries page says what happened in the words people use, with the diff of the redirect's target.
+    with create_app(job.config, job.db).test_request_context("/"):
+        said = {r: str(delivery_status.sentence(rows[ids[r]])) for r in recipients}
+    revid = latest(job, f"User talk:{new_name}")["revid"]
+    assert said[old_name] == (f"Posted on <bdi>User talk:{new_name}</bdi> (redirect from <bdi>User talk:{old_name}"
+                              f"</bdi>) — <a href=\"{wiki.index_url}?title=User_talk%3A{quote(new_name)}&amp;"
+                              f"diff={revid}\">see the edit</a>")
+    assert said[nobots] == "Not posted: the talk page has {{nobots}}."
+    assert said[optout] == said[allowed_other] == "Not posted: the talk page asks bots like Kudos not to post there."
+    assert said[blocked] == "Not posted: the recipient is blocked on the wiki."
+    assert said[kudos_out] == "Not posted: the recipient has opted out of Kudos awards."
+    assert said[missing] == "Not posted: there is no such user on the wiki."
+    assert said[category] == ('Not posted: <span dir="auto">User talk:' + category +
+                              ' is in Category:Opted-out of message delivery.</span>')
 
 
 INJECTIONS = [
@@ -140,7 +158,7 @@ def test_injection_corpus_renders_as_plain_text(job: Job) -> None:
         page_html = parsed["text"]
         assert "<script" not in page_html and "<ol" not in page_html and "<pre" not in page_html
         visible = html.unescape(re.sub(r"<[^>]+>", "", page_html.replace("<br />", "\n")))
-        for line in message.strip().splitlines():
+        for line in plaintext.clean(message).strip().splitlines():  # as stored: the bidi override is gone
             line = unicodedata.normalize("NFC", line.strip())  # MediaWiki stores text in NFC
             assert line in visible, (message, line)
 

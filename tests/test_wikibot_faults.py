@@ -15,7 +15,7 @@ import pytest
 from kudos.config import PROJECT_ROOT
 from kudos.models import DeliveryStatus
 from tests import wikibot_support
-from tests.wikibot_support import Job, deliveries, page_text, summary
+from tests.wikibot_support import Job, deliveries, page_text, statuses, summary
 
 delivery_bot = wikibot_support.delivery_bot
 job = wikibot_support.job
@@ -59,6 +59,16 @@ def assert_each_exactly_once(job: Job, ids: list[int]) -> None:
         assert texts[title].count(f"kudos:delivery:{delivery.key}") == 1, (title, delivery_id)
 
 
+def posted(job: Job, ids: list[int]) -> int:
+    """How many of these deliveries' barnstars are on the wiki now, read in one request."""
+    rows = deliveries(job.db, ids).values()
+    titles = sorted({f"User talk:{d.nomination.recipient}" for d in rows})
+    pages = job.wiki.api(prop="revisions", rvprop="content", rvslots="main", titles="|".join(titles))
+    text = "".join(str((page.get("revisions") or [{}])[0].get("slots", {}).get("main", {}).get("content", ""))
+                   for page in pages["query"]["pages"])
+    return sum(text.count(f"kudos:delivery:{d.key}") for d in rows)
+
+
 def test_read_only_mid_batch_waits_then_delivers_once(job: Job, pool: list[str]) -> None:
     recipients = pool[:6]
     ids = job.approve(recipients)
@@ -97,10 +107,22 @@ def test_kill_9_at_random_moments_then_rerun_posts_each_barnstar_once(job: Job, 
     ids = job.approve(recipients) + job.approve(recipients)  # two barnstars per page
     short = job.with_delivery(lease_seconds=1, lane_lease_seconds=1)
     for _ in range(4):
+        # Each job is killed after a random number (1 to 3) of its barnstars reached the wiki, and must
+        # still have been posting then: the kill lands in the middle of its batch of 20, not before or after.
+        before = posted(job, ids)
+        wanted = before + chance.randint(1, 3)
         process = start_job(short, "--once")
-        time.sleep(chance.uniform(1.0, 4.0))
+        deadline = time.monotonic() + 60
+        while posted(job, ids) < wanted:
+            assert process.poll() is None, f"the job ended before its kill point:\n{process.communicate()[1][-3000:]}"
+            assert time.monotonic() < deadline, "the job posted too little within 60 s"
+            time.sleep(0.02)
         process.send_signal(signal.SIGKILL)
         process.communicate()
+        at_kill = posted(job, ids)
+        done = sum(status == DeliveryStatus.done for status in statuses(job.db, ids).values())
+        assert before < at_kill < len(ids) and done < len(ids), (before, at_kill, done)
+        print(f"killed with {at_kill} of {len(ids)} posted, {done} recorded as done")
         time.sleep(1.1)  # let the dead job's lease run out
     for _ in range(3):
         counts = short.once()

@@ -25,6 +25,7 @@ from kudos.config import PROJECT_ROOT, Config, load_config
 from kudos.db import Database
 from kudos.models import Delivery, DeliveryStatus
 from tests.factories import make_campaign, make_nomination
+from tests.support import TEST_SECRET_KEY
 
 WIKI_ID = "localwiki"
 ORGANIZER = "Olga Organizer"
@@ -35,11 +36,12 @@ def job_settings(database_url: str, api_url: str, bot_login: str, bot_password: 
                  **delivery: Any) -> dict[str, Any]:
     return {
         "environment": "development",
-        "secret_key": "test-secret-key-0123456789",
+        "secret_key": TEST_SECRET_KEY,  # the web tool's, so the job's consent links open there
         "database_url": database_url,
         "tool_url": "https://kudos.example.org",
         "contact": "kudos-tests@example.org",
         "wikis": {WIKI_ID: {"api_url": api_url, "language": "en", "name": "Local test wiki"}},
+        "ratelimit": {"nominations_per_day": 100_000},  # one nominator makes every batch's nominations
         "bot": {"username": bot_login, "password": bot_password, "throttle": 0,
                 "pywikibot_dir": str(folder / "pywikibot")},
         "delivery": {"health_file": str(folder / "wikibot.health"), "retry_base_seconds": 2,

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from kudos import accounts, barnstar, claims, lanes, people
+from kudos import accounts, barnstar, claims, lanes, people, wall
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip
 from kudos.clock import precise_utcnow
 from kudos.errors import DomainError
@@ -196,6 +196,7 @@ class Lane:
         with self.db.session() as session:
             opted_out = {d.id for d in deliveries if people.is_opted_out(session, d.nomination.recipient)}
             user_ids = accounts.known_ids(session, self.wiki_id, [d.nomination.recipient for d in deliveries])
+            shared = wall.with_personal_pages(session, [d.nomination.recipient for d in deliveries])
         # Each outcome is written on the writer thread while the next barnstar goes out, so the lane waits on
         # the wiki and on the database at the same time. Writes keep their order; if one fails, nothing more
         # is posted, and the error ends the batch as it would have without the thread (an edit whose outcome
@@ -217,7 +218,7 @@ class Lane:
                 writes.append(self._writer.submit(write, delivery, opted))
                 continue
             try:
-                rendered = barnstar.render(runner.config, delivery)
+                rendered = barnstar.render(runner.config, delivery, shared=delivery.nomination.recipient in shared)
             except DomainError as error:
                 writes.append(self._writer.submit(write, delivery, Permanent(str(error))))
                 continue

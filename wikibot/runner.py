@@ -12,6 +12,7 @@ wikis that have some, and touches the health file.
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 import time
@@ -30,6 +31,7 @@ from kudos.db import Database
 from kudos.models import Delivery, DeliveryStatus
 from kudos.outbox import TALKPAGE, WALL
 from kudos.social.journal import Journal
+from kudos.suggestions.refresh import Schedule as SuggestionSchedule
 from wikibot.events import describe, log, log_event, worker_name
 from wikibot.lane import JOB_ACTOR, Lane
 
@@ -65,6 +67,7 @@ class Runner:
         # Contribution counts for organizer reports are refreshed while the outbox is idle; 0 turns it off.
         self.contribs_interval = float(section.get("contribs_interval", 6 * 3600))
         self.contribs_next = 0.0
+        self.suggestions = SuggestionSchedule(config, db, functools.partial(log_event, worker=self.worker_id))
 
     # --- life cycle -------------------------------------------------------------------------------
 
@@ -114,7 +117,7 @@ class Runner:
                     self.touch_health()
                 idle = self._dispatch(threads)
                 if idle and (refreshing is None or refreshing.done()):
-                    refreshing = upkeep.submit(self.refresh_contribs_if_due)
+                    refreshing = upkeep.submit(self.refresh_if_due)
                 self.stopping.wait(self.interval)
         finally:
             self.stopping.set()
@@ -143,6 +146,12 @@ class Runner:
                 break
             self.stopping.wait(self.interval)
         return self.counts
+
+    def refresh_if_due(self) -> None:
+        """What organizers' pages read from the wikis (contribution counts, praise suggestions), fetched while
+        the outbox is idle so that praise is never delayed."""
+        self.refresh_contribs_if_due()
+        self.suggestions.refresh_if_due()
 
     def refresh_contribs_if_due(self) -> None:
         """The report's contribution counts, fetched when the outbox is idle so praise is never delayed."""

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from kudos.barnstar import Barnstar, marker
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip, Uncertain
@@ -244,10 +244,11 @@ class TalkPageChannel:
         for revision in (pages[0].get("revisions", []) if pages else []):  # newest first
             if marker(key) in revision.get("slots", {}).get("main", {}).get("content", ""):
                 found = int(revision["revid"])
-        return (found, self.diff_url(found)) if found else None
+        return (found, self.diff_url(found, title)) if found else None
 
-    def diff_url(self, revid: int) -> str:
-        return f"{self.wiki.index_url}?diff={revid}"
+    def diff_url(self, revid: int, title: str) -> str:
+        """The edit's diff; the title in it tells people (and the deliveries page) which page it is on."""
+        return f"{self.wiki.index_url}?{urlencode({'title': title.replace(' ', '_'), 'diff': revid})}"
 
     # --- deciding and posting ---------------------------------------------------------------------
 
@@ -333,7 +334,7 @@ class TalkPageChannel:
             if found:
                 return Posted(str(found[0]), found[1])
             if marker(item.key) in content:
-                return Posted(str(page.get("lastrevid", "")), self.diff_url(int(page.get("lastrevid", 0))))
+                return Posted(str(page.get("lastrevid", "")), self.diff_url(int(page.get("lastrevid", 0)), title))
         reason = exclusion_reason(content, self.bot_user)
         if reason:
             return Skip(reason)
@@ -385,7 +386,7 @@ class TalkPageChannel:
                     raise Permanent(f"The wiki refused the edit: {refused}: {describe(error)}") from None
                 raise RetryLater(_refused_for_now(refused), self._retry_after(), pause=kind) from None
             raise Uncertain(self._no_answer(error), self._retry_after(), pause=self._kind_of(error)) from None
-        return Posted(str(revid), self.diff_url(revid))
+        return Posted(str(revid), self.diff_url(revid, title))
 
     def _no_answer(self, error: BaseException) -> str:
         """Why an edit may or may not have landed, in words an organizer can act on."""

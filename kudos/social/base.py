@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,14 @@ from kudos.errors import ConfigError
 from kudos.social.text import Rendered, check_template, choose_template, render
 
 DEFAULT_TIMEOUT = 20.0  # seconds for one request; a channel that takes longer is given up for this round
+
+
+def is_hashtag(tag: str) -> bool:
+    """Mastodon's rule for a hashtag's name: word characters only (letters, combining marks, digits, `_`),
+    at least one of them a letter. Marks count: Odia and other Indic words are written with vowel signs."""
+    categories = [unicodedata.category(char) for char in tag]
+    return (bool(categories) and all(c[0] in "LMN" or c == "Pc" for c in categories)
+            and any(c[0] == "L" for c in categories))
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,7 @@ class Settings:
             raise ConfigError(f"The configuration key “{self._where('hashtags')}” must be a list of words.")
         tags = tuple(tag.strip().lstrip("#") for tag in value if tag.strip())
         for tag in tags:
-            if not tag.replace("_", "").isalnum():
+            if not is_hashtag(tag):
                 raise ConfigError(f"The configuration key “{self._where('hashtags')}” holds “{tag}”; a hashtag "
                                   f"is letters, digits and underscores.")
         return tags
@@ -199,9 +208,9 @@ def check_status(response: requests.Response, what: str, retry_after: float | No
     raise Permanent(f"{what} refused the post ({status}): {detail}")
 
 
-def compose(channel: Channel, shoutout: Shoutout) -> Rendered:
-    """The shout-out's text for this channel: its template, its hashtags, cut to its limit."""
-    limits = channel.limits()
+def compose(channel: Channel, shoutout: Shoutout, limits: Limits | None = None) -> Rendered:
+    """The shout-out's text for this channel: its template, its hashtags, cut to its limit (or `limits`)."""
+    limits = limits or channel.limits()
     fields = {
         "recipient": shoutout.recipient, "nominator": shoutout.nominator, "award": shoutout.award,
         "message": shoutout.message, "wiki": shoutout.wiki_name, "campaign": shoutout.campaign,

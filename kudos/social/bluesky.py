@@ -1,4 +1,7 @@
-"""Bluesky through atproto: a post with a link facet, under a record key derived from the delivery key.
+"""Bluesky through atproto: a post with facets, under a record key derived from the delivery key.
+
+Bluesky makes nothing live by itself: links and hashtags are live only through facets, and Kudos sends
+exactly two kinds, the permalink's link facet and a tag facet for each configured hashtag.
 
 The record key is a TID (posts must use one) computed from the delivery's creation second and a hash
 of its key, so every attempt of one delivery writes the same record: the PDS refuses a second
@@ -10,7 +13,6 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import math
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -31,11 +33,9 @@ from atproto_client.request import Request
 
 from kudos.channels import Permanent, Posted, RetryLater, Uncertain
 from kudos.social.base import Channel, Limits, Shoutout, compose
-from kudos.social.text import grapheme_count, utf8_length
+from kudos.social.text import BLUESKY_MAX_GRAPHEMES, SAFETY_MARGIN, bluesky_count
 
 POST = "app.bsky.feed.post"
-MAX_GRAPHEMES = 300
-MAX_BYTES = 3000
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 
 _sessions: dict[tuple[str, str], Client] = {}  # (PDS, account) → a logged-in client, for this process
@@ -59,11 +59,6 @@ def record_key(delivery_key: str, created_at: datetime) -> str:
     return tid(seconds * 1_000_000 + digest % 1_000_000, (digest >> 20) & 0x3FF)
 
 
-def _post_length(text: str) -> int:
-    # Both limits at once: 300 graphemes and 3000 UTF-8 bytes (scaled to the grapheme budget).
-    return max(grapheme_count(text), math.ceil(utf8_length(text) * MAX_GRAPHEMES / MAX_BYTES))
-
-
 class BlueskyChannel(Channel):
     type_name = "bluesky"
     can_find = True
@@ -76,7 +71,7 @@ class BlueskyChannel(Channel):
         self.web_url = self.settings.url("web_url", "https://bsky.app")
 
     def limits(self) -> Limits:
-        return Limits(MAX_GRAPHEMES, _post_length)
+        return Limits(BLUESKY_MAX_GRAPHEMES - SAFETY_MARGIN, bluesky_count)
 
     def _client(self, fresh: bool = False) -> Client:
         account = (self.base_url, self.identifier)
@@ -99,17 +94,15 @@ class BlueskyChannel(Channel):
 
     def send(self, shoutout: Shoutout) -> Posted:
         rendered = compose(self, shoutout)
-        start, end = rendered.url_bytes()
-        facet = models.AppBskyRichtextFacet.Main(
-            index=models.AppBskyRichtextFacet.ByteSlice(byte_start=start, byte_end=end),
-            features=[models.AppBskyRichtextFacet.Link(uri=rendered.url)],
-        )
+        facets = [_facet(*rendered.url_bytes(), models.AppBskyRichtextFacet.Link(uri=rendered.url))]
+        facets += [_facet(start, end, models.AppBskyRichtextFacet.Tag(tag=tag))
+                   for tag, start, end in rendered.tag_bytes()]
         rkey = record_key(shoutout.key, shoutout.created_at)
         for attempt in (1, 2):
             client = self._client(fresh=attempt == 2)
             did = self._did(client)
             record = models.AppBskyFeedPost.Record(
-                text=rendered.text, facets=[facet], langs=[shoutout.language],
+                text=rendered.text, facets=facets, langs=[shoutout.language],
                 created_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             )
             data = models.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POST, rkey=rkey, record=record)
@@ -144,6 +137,11 @@ class BlueskyChannel(Channel):
 
     def post_url(self, did: str, rkey: str) -> str:
         return f"{self.web_url}/profile/{did}/post/{rkey}"
+
+
+def _facet(start: int, end: int, feature: Any) -> models.AppBskyRichtextFacet.Main:
+    return models.AppBskyRichtextFacet.Main(
+        index=models.AppBskyRichtextFacet.ByteSlice(byte_start=start, byte_end=end), features=[feature])
 
 
 class _ExpiredSession(Exception):

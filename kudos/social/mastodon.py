@@ -1,7 +1,14 @@
-"""Mastodon through Mastodon.py: one status per shout-out, the delivery key as Idempotency-Key."""
+"""Mastodon through Mastodon.py: one status per shout-out, the delivery key as Idempotency-Key.
+
+The text is measured by Mastodon's own rule (kudos.social.text.mastodon_count) against the instance's
+`max_characters`. A server that counts differently (an older Mastodon, another Mastodon-API server)
+may still refuse it as too long (422): the post is then composed again by the strictest rule, every
+code point and every link at full length, and sent once more with the same Idempotency-Key.
+"""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -20,12 +27,13 @@ from mastodon import (
 
 from kudos.channels import Permanent, Posted, RetryLater, Uncertain
 from kudos.social.base import Channel, Limits, Shoutout, compose
-from kudos.social.text import mastodon_count
+from kudos.social.text import SAFETY_MARGIN, mastodon_count, strict_count
 
 DEFAULT_MAX_CHARACTERS = 500
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 _instance_limits: dict[str, int] = {}  # base URL → max_characters, read once per process
 _instance_lock = threading.Lock()
+_TOO_LONG = re.compile(r"too long|character limit|maximum is \d+ characters|length", re.IGNORECASE)
 
 
 class MastodonChannel(Channel):
@@ -44,7 +52,10 @@ class MastodonChannel(Channel):
                                user_agent="Kudos (https://kudos.toolforge.org)")
 
     def limits(self) -> Limits:
-        return Limits(self._max_characters(), mastodon_count)
+        return Limits(self._max_characters() - SAFETY_MARGIN, mastodon_count)
+
+    def strict_limits(self) -> Limits:
+        return Limits(self._max_characters() - SAFETY_MARGIN, strict_count)
 
     def _max_characters(self) -> int:
         with _instance_lock:
@@ -61,12 +72,17 @@ class MastodonChannel(Channel):
         return limit
 
     def send(self, shoutout: Shoutout) -> Posted:
-        text = compose(self, shoutout).text
-        with self._outcomes():
-            status = self.client.status_post(text, visibility=self.visibility,
-                                              language=self.language or shoutout.language,
-                                              idempotency_key=shoutout.key)
+        try:
+            with self._outcomes(length_refusal=True):
+                status = self._post(compose(self, shoutout).text, shoutout)
+        except _TooLong:
+            with self._outcomes():  # shorten and retry once; a second refusal is the instance's last word
+                status = self._post(compose(self, shoutout, self.strict_limits()).text, shoutout)
         return Posted(str(status["id"]), str(status.get("url") or status.get("uri") or ""))
+
+    def _post(self, text: str, shoutout: Shoutout) -> Any:
+        return self.client.status_post(text, visibility=self.visibility, language=self.language or shoutout.language,
+                                       idempotency_key=shoutout.key)
 
     def find(self, shoutout: Shoutout) -> Posted | None:
         # Mastodon cannot look up an Idempotency-Key, and forgets it after a while; the permalink is
@@ -79,8 +95,8 @@ class MastodonChannel(Channel):
         return None
 
     @contextmanager
-    def _outcomes(self) -> Iterator[None]:
-        """Mastodon.py's exceptions as delivery outcomes."""
+    def _outcomes(self, length_refusal: bool = False) -> Iterator[None]:
+        """Mastodon.py's exceptions as delivery outcomes (and, if asked, a refusal for length as _TooLong)."""
         where = f"Mastodon ({self.base_url})"
         try:
             yield
@@ -95,4 +111,16 @@ class MastodonChannel(Channel):
         except MastodonUnauthorizedError:
             raise Permanent(f"{where} refused the access token; check channels.{self.name}.access_token.") from None
         except (MastodonNotFoundError, MastodonAPIError) as error:
+            if length_refusal and _too_long(error):
+                raise _TooLong from None
             raise Permanent(f"{where} refused the post: {error}") from None
+
+
+class _TooLong(Exception):
+    """The instance refused the status as too long (422)."""
+
+
+def _too_long(error: MastodonAPIError) -> bool:
+    # Mastodon.py's errors carry (message, status code, reason, the server's error text).
+    status = error.args[1] if len(error.args) > 1 else None
+    return status == 422 and bool(_TOO_LONG.search(" ".join(str(arg) for arg in error.args[2:])))

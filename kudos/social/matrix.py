@@ -45,6 +45,7 @@ class MatrixChannel(Channel):
             "body": rendered.text,
             "format": "org.matrix.custom.html",
             "formatted_body": rendered.html().replace("\n", "<br>"),
+            "m.mentions": {},  # intentional mentions: this event pings nobody, whatever its text
             KEY_FIELD: shoutout.key,
         }
         # Same transaction id, same access token → the server returns the first event instead of a copy.

@@ -37,10 +37,10 @@ def share_links(session: Session, config: Config, nomination: Nomination,
     if consent is None:
         consent = people.consent_of(session, nomination.recipient)
     if consent != Consent.granted:
-        raise DomainError(f"{nomination.recipient} has not agreed to social sharing; nothing can be shared.")
+        raise DomainError("kudos-error-share-not-agreed", nomination.recipient)
     wall = [d for d in nomination.deliveries if d.channel == WALL]
     if nomination.status != NominationStatus.approved or not any(d.status == DeliveryStatus.done for d in wall):
-        raise DomainError("This shout-out is not on the wall yet; share it once it has been delivered.")
+        raise DomainError("kudos-error-share-not-delivered")
     wiki = config.wikis.get(nomination.wiki)
     language = nomination.campaign.language or (wiki.language if wiki else "") or "en"
     award = award_name(config, nomination.wiki, nomination.award)

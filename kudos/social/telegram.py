@@ -10,8 +10,6 @@ that an organizer re-sends after checking; timeouts of a few seconds make the ca
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,14 +17,9 @@ import requests
 
 from kudos.channels import Permanent, Posted, RetryLater
 from kudos.social.base import Channel, Limits, Shoutout, check_status, compose, json_body, post
+from kudos.social.text import SAFETY_MARGIN, utf16_length
 
-MAX_MESSAGE = 4096
-_URL = re.compile(r"https?://\S+")
-
-
-def _html_length(text: str) -> int:
-    # The limit applies to what Telegram receives: escaped text plus the link's <a href="…"></a>.
-    return len(html.escape(text, quote=False)) + sum(len(url) + 15 for url in _URL.findall(text))
+MAX_MESSAGE = 4096  # UTF-16 code units of the text once Telegram has parsed the HTML
 
 
 class TelegramChannel(Channel):
@@ -42,7 +35,7 @@ class TelegramChannel(Channel):
         self.session = requests.Session()
 
     def limits(self) -> Limits:
-        return Limits(MAX_MESSAGE, _html_length)
+        return Limits(MAX_MESSAGE - SAFETY_MARGIN, utf16_length)
 
     def send(self, shoutout: Shoutout) -> Posted:
         rendered = compose(self, shoutout)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, render_template, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 
 from kudos.config import PROJECT_ROOT, Config
 from kudos.db import Database
 from kudos.errors import DomainError, NotFound
+from kudos.web.converters import IdConverter
 
 csrf = CSRFProtect()
 
@@ -32,7 +33,13 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     )
     app.extensions["kudos.config"] = config
     app.extensions["kudos.db"] = database or Database(config.database_url)
+    app.url_map.converters["id"] = IdConverter
     csrf.init_app(app)
+
+    from kudos.web import sessions, transport
+
+    sessions.init_app(app, config, app.extensions["kudos.db"])
+    transport.init_app(app, config)
 
     from kudos.web import formats, i18n
 
@@ -54,6 +61,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
         ratelimit,
         readonly,
         review,
+        suggestions,
         wall,
     )
 
@@ -62,6 +70,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(wall.bp)
     app.register_blueprint(organizers.bp)
     app.register_blueprint(insight.bp)
+    app.register_blueprint(suggestions.bp)
     app.register_blueprint(privacy.bp)
     readonly.init_app(app)
     app.register_blueprint(review.bp)
@@ -74,7 +83,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(consent.bp)
     ratelimit.init_app(app, config)
 
-    from kudos.cli import register as register_cli
+    from kudos.web.cli import register as register_cli
 
     register_cli(app)
     _register_request_hooks(app)
@@ -110,7 +119,9 @@ def _register_request_hooks(app: Flask) -> None:
         # No third-party resources and no inline scripts (Toolforge privacy rules; XSS defence in depth).
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' https://upload.wikimedia.org https://commons.wikimedia.org; "
+            # Award pictures are ours (static/awards); a nomination's preview shows the wiki's own rendering,
+            # whose images come from Wikimedia's upload server only (kudos.preview).
+            "default-src 'self'; img-src 'self' https://upload.wikimedia.org; "
             "script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; "
             "frame-ancestors 'none'; form-action 'self'",
         )
@@ -123,6 +134,8 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    from kudos.web.i18n import msg
+
     # Titles and explanations are message keys (i18n/en.json); `text` carries a sentence that is already
     # written, such as a domain rule's explanation.
     def page(status: int, title_key: str, text_key: str | None = None, text: str | None = None):
@@ -134,11 +147,11 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found_domain(error: NotFound):
-        return page(404, "kudos-error-notfound-title", text=error.message)
+        return page(404, "kudos-error-notfound-title", text=msg(error))
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        return page(409, "kudos-error-conflict-title", text=error.message)
+        return page(409, "kudos-error-conflict-title", text=msg(error))
 
     @app.errorhandler(400)
     def bad_request(error: Any):
@@ -161,12 +174,9 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error: Any):
-        from kudos.web.context import current_config
-        from kudos.web.ratelimit import nominations_per_day
+        from kudos.web.ratelimit import too_many_requests
 
-        typed = request.form.get("message", "") if request.endpoint == "nominate.confirm" else ""
-        body = render_template("rate_limited.html", per_day=nominations_per_day(current_config()), typed=typed)
-        return body, 429
+        return too_many_requests(error, app.extensions["kudos.limiter"])
 
     @app.errorhandler(500)
     def server_error(error: Any):

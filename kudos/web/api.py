@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from kudos import wall
 from kudos.web.context import current_config, db_session
+from kudos.web.i18n import msg_text
 from kudos.web.wall import campaign_arg, int_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,7 +20,8 @@ def shoutouts() -> Response:
     config = current_config()
     wiki = request.args.get("wiki") or None
     if wiki is not None and wiki not in config.wikis:
-        response = jsonify(error=f"Unknown wiki “{wiki}”; known wikis: {', '.join(sorted(config.wikis))}.")
+        # In the reader's language, as the pages are: `?uselang=` or Accept-Language.
+        response = jsonify(error=msg_text("kudos-api-unknown-wiki", wiki, ", ".join(sorted(config.wikis))))
         response.status_code = 400
         return response
     limit = min(int_arg("limit") or DEFAULT_LIMIT, wall.PAGE_MAX)
@@ -34,7 +36,12 @@ def shoutouts() -> Response:
     if len(found) == limit:
         following = url_for("api.shoutouts", before=found[-1].id, limit=limit, wiki=wiki, campaign=campaign,
                             _external=True)
-    response = jsonify(shoutouts=items, next=following)
-    # Public, read-only and free of personal data without consent: any site may read it.
+    return jsonify(shoutouts=items, next=following)
+
+
+@bp.after_request
+def readable_by_any_site(response: Response) -> Response:
+    """Public, read-only and free of personal data without consent: any site may read every answer, its
+    refusals (an unknown wiki) included."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

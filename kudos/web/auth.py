@@ -14,8 +14,10 @@ import requests
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from kudos import plaintext, sessions
+from kudos.demo import cast
 from kudos.names import canonical_username
-from kudos.web.context import User, current_config, sign_in, sign_out
+from kudos.web.context import User, current_config, current_database, current_user, sign_in, sign_out
 from kudos.web.forms import DemoLoginForm
 from kudos.web.i18n import bdi, msg
 
@@ -23,8 +25,9 @@ bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: an open redirect would let a phishing link borrow our name."""
-    if not target:
+    """Only a path on this site: an open redirect would let a phishing link borrow our name. No control
+    character either: CR/LF would split the Location header (and werkzeug refuses to send it)."""
+    if not target or not plaintext.is_clean_line(target):
         return url_for("wall.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -66,7 +69,8 @@ def login() -> Any:
         sign_in(User(username=username, editcount=1000))
         flash(msg("kudos-login-demo-done", bdi(username)))
         return redirect(safe_next(request.args.get("next")))
-    return render_template("login_demo.html", form=form, next=request.args.get("next", ""))
+    return render_template("login_demo.html", form=form, next=request.args.get("next", ""),
+                           demo_nominator=cast.NOMINATOR, demo_organizer=cast.ORGANIZER)
 
 
 @bp.get("/oauth/callback")
@@ -108,6 +112,19 @@ def logout() -> Response:
     # CSRFProtect has already checked the token: a third-party page cannot sign people out.
     sign_out()
     flash(msg("kudos-logout-done"))
+    return redirect(url_for("wall.index"))
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere() -> Response:
+    """End every session of the signed-in person: other browsers, a lost phone, a copied cookie."""
+    user = current_user()
+    if user is None:
+        return redirect(url_for("auth.login", next=url_for("me.index")))
+    with current_database().transaction() as db:
+        sessions.end_all(db, user.username)
+    sign_out()
+    flash(msg("kudos-logout-everywhere-done"))
     return redirect(url_for("wall.index"))
 
 

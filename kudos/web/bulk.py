@@ -5,26 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, current_app, render_template
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from kudos import bulk, campaigns
+from kudos import allowance, bulk, campaigns
 from kudos.access import Action
 from kudos.awards import catalogue
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign
 from kudos.web.context import current_config, current_database, db_session, wiki_api
+from kudos.web.forms import Form
 from kudos.web.guard import require
-from kudos.web.i18n import lazy_msg
+from kudos.web.i18n import lazy_msg, msg
 
 bp = Blueprint("bulk", __name__)
 
 LookupFactory = Callable[[str], bulk.Lookup]
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     names = TextAreaField(lazy_msg("kudos-bulk-names-label"), validators=[
         DataRequired(lazy_msg("kudos-bulk-names-required")), Length(max=200_000)])
     message = TextAreaField(lazy_msg("kudos-bulk-message-label"), validators=[Length(max=2000)])
@@ -59,7 +59,7 @@ def form(slug: str) -> str:
 @bp.post("/campaigns/<slug>/bulk")
 def submit(slug: str) -> Response | tuple[str, int]:
     campaign = campaigns.get(db_session(), slug)
-    actor = require(Action.manage_campaign, campaign)
+    actor = require(Action.bulk_nominate, campaign)
     form = _form(campaign)
     if not form.validate_on_submit():
         return render_template("bulk.html", campaign=campaign, form=form, result=None), 400
@@ -73,8 +73,9 @@ def submit(slug: str) -> Response | tuple[str, int]:
     except NotFound:
         raise
     except DomainError as error:
-        form.names.errors = [*form.names.errors, error.message]
-        return render_template("bulk.html", campaign=campaign, form=form, result=None), 400
+        form.names.errors = [*form.names.errors, msg(error)]
+        status = 429 if isinstance(error, allowance.AllowanceSpent) else 400
+        return render_template("bulk.html", campaign=campaign, form=form, result=None), status
     # Keep only the lines with problems in the box, so the organizer fixes them and sends again.
     by_number = {line.number: line for line in result.problems}
     kept = [raw for number, raw in enumerate((form.names.data or "").splitlines(), start=1) if number in by_number]

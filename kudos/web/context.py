@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from kudos.config import Config
 from kudos.db import Database
 from kudos.names import canonical_username
+from kudos.web.sessions import start_over
 from kudos.wikiapi import WikiApi
 
 
@@ -66,14 +67,14 @@ def current_user() -> User | None:
 
 def sign_in(user: User) -> None:
     """Start a fresh session for the person: nothing from before login survives, the CSRF token included."""
-    session.clear()
+    start_over()
     session["user"] = user.to_session()
-    session.permanent = True
     g.user = user
 
 
 def sign_out() -> None:
-    session.clear()
+    """End this session for good: its id is dead, also in a copy of the cookie."""
+    start_over()
     g.user = None
 
 
@@ -81,5 +82,12 @@ def wiki_api() -> WikiApi:
     """The app's wiki client: one per app, so its short user cache is shared between requests."""
     client: WikiApi | None = current_app.extensions.get("kudos.wikiapi")
     if client is None:
-        client = current_app.extensions["kudos.wikiapi"] = WikiApi(current_config())
+        config = current_config()
+        if config.wikis_offline:  # the demo without MediaWiki: its people stand in for the wikis
+            from kudos.demo.directory import DemoDirectory
+
+            client = DemoDirectory(config)
+        else:
+            client = WikiApi(config)
+        current_app.extensions["kudos.wikiapi"] = client
     return client

@@ -1,215 +1,136 @@
-"""Interface messages in the reader's language, MediaWiki style.
+"""Interface messages in the reader's language: the glue between toolforge_i18n and the web tool.
 
-Messages live in `i18n/<language>.json` (`en.json` is the source, `qqq.json` documents each key for
-translators, as on translatewiki.net). Templates call `msg(key, *params)`; `$1`, `$2` … are replaced by
-the parameters, which are HTML-escaped unless they are already `Markup` (for example `username|bdi`).
-`{{PLURAL:$1|one|other}}` and `{{GENDER:$1|…}}` are understood. Message text itself is escaped too, so a
-translation can never inject markup.
+toolforge_i18n (set up in `kudos.i18n`) picks the language from `?uselang=` (`qqx` shows message keys)
+or the browser's Accept-Language, formats messages with the language's plural rules, and wraps a message
+that fell back to another language in `<span lang="…" dir="…">`. What Kudos adds:
 
-The language comes from `?uselang=`, then the `Accept-Language` header, then English; `?uselang=qqx`
-shows message keys instead of text. An explicit `uselang` is kept on every link built with `url_for`.
+- `msg(key, *params)`: parameters by position, as in the message files; a `DomainError` renders its own
+  key. Parameters are escaped unless they are `Markup` (for example `username|bdi`). `msg_text` is the
+  same message as plain text, for JSON and other places that are not HTML.
+- a `?uselang=` the tool cannot serve is ignored rather than naming the page in a language it is not in;
+  a served one is kept on every link built with `url_for`.
+- the page's own language is the base for wrapping, so only messages in another language get a `<span>`.
+  Inside an attribute or `<title>`, use `msg(…)|striptags`.
+- lazy messages for form classes, `bdi`, and navigation links that appear once a blueprint serves them.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
 from markupsafe import Markup, escape
+from toolforge_i18n import (
+    ToolforgeI18n,
+    add_lang_if_needed,
+    lang_autonym,
+    lang_bcp47_to_mw,
+    lang_dir,
+    lang_mw_to_bcp47,
+    message,
+    pop_html_lang,
+    push_html_lang,
+)
 
-from kudos.config import PROJECT_ROOT
-
-MESSAGES_DIR = PROJECT_ROOT / "i18n"
-SOURCE_LANGUAGE = "en"
-KEYS_LANGUAGE = "qqx"  # MediaWiki's pseudo-language that shows message keys
-DOCUMENTATION = "qqq"
-
-# Languages written right to left (MediaWiki's list, trimmed to codes a reader is likely to send).
-RTL_LANGUAGES = frozenset({
-    "ar", "arc", "arz", "azb", "bcc", "bgn", "bqi", "ckb", "dv", "fa", "glk", "he", "khw", "ks", "lki",
-    "luz", "lrc", "mzn", "nqo", "pnb", "ps", "sd", "sdh", "skr", "ug", "ur", "yi",
-})
-
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")
-_PARAM = re.compile(r"\$(\d+)")
-_MAGIC = re.compile(r"\{\{(PLURAL|GENDER):\s*\$(\d+)\s*\|([^{}]*)\}\}")
-_ISOLATE = {"ltr": ("\u2066", "\u2069"), "rtl": ("\u2067", "\u2069")}  # LRI/RLI … PDI
-
-Messages = dict[str, dict[str, str]]
-
-# Each language's name in itself, for the language links in the footer.
-AUTONYMS = {"en": "English", "or": "ଓଡ଼ିଆ", "he": "עברית", "ar": "العربية", "hi": "हिन्दी", "bn": "বাংলা"}
+from kudos.errors import DomainError, KudosError
+from kudos.i18n import KEYS_LANGUAGE, SOURCE_LANGUAGE, Catalog, catalog
 
 
-def direction(language: str) -> str:
-    return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
+class _Extension(ToolforgeI18n):
+    """toolforge_i18n's Flask extension around a catalog that is already loaded and checked."""
+
+    def __init__(self, messages: Catalog) -> None:
+        # Not the library's constructor: it would load and check every file again for each app.
+        self.config, self.translations, self.documentation = (messages.config, messages.translations,
+                                                              messages.documentation)
+        self.interface_language_code = _interface_language
 
 
-def load_messages(directory: Path = MESSAGES_DIR) -> Messages:
-    """Every message file except the documentation, keyed by language code, without `@metadata`."""
-    messages: Messages = {}
-    for path in sorted(directory.glob("*.json")):
-        if path.stem == DOCUMENTATION:
-            continue
-        data = json.loads(path.read_text(encoding="utf-8"))
-        messages[path.stem] = {key: value for key, value in data.items() if not key.startswith("@")}
-    if SOURCE_LANGUAGE not in messages:
-        raise RuntimeError(f"{directory / 'en.json'} is missing: English is every message's fallback")
-    return messages
+def _catalog() -> Catalog:
+    found: Catalog = current_app.extensions["kudos.i18n"]
+    return found
 
 
-def _supported(code: str | None, messages: Messages) -> str | None:
-    """The language we can serve for a requested code: itself, or its base language (en-GB → en)."""
-    if not code:
-        return None
-    code = code.strip().lower().replace("_", "-")
-    if not _LANGUAGE_CODE.match(code):
-        return None
-    if code in messages:
-        return code
-    base = code.split("-")[0]
-    return base if base in messages else None
+def _interface_language(translations: dict[str, dict[str, str]]) -> str:
+    uselang = request.args.get("uselang", "").strip().lower()
+    if uselang == KEYS_LANGUAGE or (uselang and _catalog().serves(uselang)):
+        g.uselang = uselang
+        return uselang
+    available = [lang_mw_to_bcp47(code) for code in translations]
+    return lang_bcp47_to_mw(request.accept_languages.best_match(available, SOURCE_LANGUAGE))
 
 
-def choose_language(messages: Messages, uselang: str | None, accept: Callable[[list[str]], str | None]) -> str:
-    """`?uselang=` first, then the browser's preference among the languages we have, then English."""
-    if uselang and uselang.strip().lower() == KEYS_LANGUAGE:
-        return KEYS_LANGUAGE
-    chosen = _supported(uselang, messages) or _supported(accept(sorted(messages)), messages)
-    return chosen or SOURCE_LANGUAGE
+def _start() -> tuple[Catalog, str | None]:
+    """The page is in the reader's language: a message in that language needs no `<span>` of its own.
+
+    Returns what `msg` needs on every call (the catalog, and the language or None for message keys),
+    kept on `g` so that a page's many messages look it up once."""
+    if "interface_language_code" not in g:
+        # A hook registered before toolforge_i18n's answered (an error page): choose the language now.
+        g.html_language_codes = []
+        code = _interface_language(_catalog().translations)
+        g.qqx = code == KEYS_LANGUAGE
+        g.interface_language_code = SOURCE_LANGUAGE if g.qqx else code
+    # Pushed once onto each stack the library starts (it starts a new one in its own hook).
+    if g.get("page_language_stack") is not g.html_language_codes:
+        push_html_lang(g.interface_language_code)
+        g.page_language_stack = g.html_language_codes
+        g.kudos_i18n = (_catalog(), None if g.qqx else g.interface_language_code)
+    state: tuple[Catalog, str | None] = g.kudos_i18n
+    return state
 
 
-def plural_form(language: str, number: int, forms: list[str]) -> str:
-    """Pick a PLURAL form; explicit `5=five` forms win, then the language's categories."""
-    plain = []
-    for form in forms:
-        explicit, sep, text = form.partition("=")
-        if sep and explicit.strip().isdigit():
-            if int(explicit) == number:
-                return text
-        else:
-            plain.append(form)
-    if not plain:
-        return ""
-    base = language.split("-")[0]
-    if base == "he":  # one, two, other
-        index = 0 if number == 1 else 1 if number == 2 else 2
-    elif base in ("fr", "hi", "bn", "pt"):  # zero counts as singular
-        index = 0 if number in (0, 1) else 1
-    else:  # English, Odia and most others: one, other
-        index = 0 if number == 1 else 1
-    return plain[min(index, len(plain) - 1)]
+def _begin() -> None:
+    _start()
 
 
-def _as_number(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    return int(text) if text.lstrip("-").isdigit() else None
-
-
-def format_message(text: str, params: tuple[Any, ...], language: str) -> Markup:
-    """Escape the message, resolve PLURAL/GENDER, then put in the (escaped) parameters."""
-    return _fill(str(escape(text)), params, language)
-
-
-def _fill(escaped: str, params: tuple[Any, ...], language: str) -> Markup:
-    def magic(match: re.Match[str]) -> str:
-        word, index, forms = match.group(1), int(match.group(2)), match.group(3).split("|")
-        value = params[index - 1] if 0 < index <= len(params) else None
-        if word == "PLURAL":
-            number = _as_number(value)
-            return plural_form(language, number if number is not None else 2, forms)
-        return forms[-1]  # GENDER: we do not look up genders, so use the neutral (last) form
-
-    def param(match: re.Match[str]) -> str:
-        index = int(match.group(1))
-        if 0 < index <= len(params):
-            return str(escape(params[index - 1]))
-        return match.group(0)
-
-    if "{{" in escaped:
-        escaped = _MAGIC.sub(magic, escaped)
-    # Safe: the message was escaped by the caller, PLURAL/GENDER only pick among its (escaped) pieces, and
-    # each parameter goes through escape(), which leaves only Markup parameters as they are.
-    return Markup(_PARAM.sub(param, escaped) if "$" in escaped else escaped)  # noqa: S704
-
-
-def _keys_view(key: str, params: tuple[Any, ...]) -> Markup:
-    if not params:
-        return Markup("({})").format(key)
-    return Markup("({}: {})").format(key, Markup(", ").join(escape(p) for p in params))
-
-
-def _messages() -> Messages:
-    messages: Messages = current_app.extensions["kudos.i18n"]
-    return messages
+def _finish(response: Any) -> Any:
+    stack = g.setdefault("html_language_codes", [])
+    if g.pop("page_language_stack", None) is stack and stack:
+        pop_html_lang(g.interface_language_code)
+    return response
 
 
 def current_language() -> str:
-    return g.get("language", SOURCE_LANGUAGE) if has_request_context() else SOURCE_LANGUAGE
+    """The reader's language as a MediaWiki code (English outside a request)."""
+    if not has_request_context():
+        return SOURCE_LANGUAGE
+    _start()
+    return str(g.interface_language_code)
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    """A message as one language shows it, worked out once per process: pages call msg() per row."""
-
-    escaped: str  # the message text, HTML-escaped
-    language: str  # the language the text is in (the page's, or English as the fallback)
-    isolate: tuple[str, str] | None  # isolates around an English fallback in a right-to-left page
-    plain: Markup | None  # the finished message when it takes no parameters and has no PLURAL/GENDER
-
-
-def _prepare(messages: Messages, language: str, key: str) -> _Prepared | None:
-    for candidate in (language, SOURCE_LANGUAGE):
-        text = messages.get(candidate, {}).get(key)
-        if text is not None:
-            break
-    else:
-        return None
-    escaped = str(escape(text))
-    # An English fallback inside a right-to-left page: isolate it so its punctuation stays put.
-    # Unicode isolates rather than a <span>, so msg() is also safe inside attributes and <title>.
-    isolate = _ISOLATE[direction(candidate)] if direction(candidate) != direction(language) else None
-    plain = None
-    if "$" not in escaped and "{{" not in escaped:
-        plain = format_message(text, (), candidate)
-        if isolate:
-            plain = escape(isolate[0]) + plain + escape(isolate[1])
-    return _Prepared(escaped, candidate, isolate, plain)
+def msg(key: str | KudosError, *params: Any) -> Markup:
+    """The message `key` in the reader's language (by its fallbacks, English if untranslated)."""
+    if isinstance(key, KudosError):
+        return error_message(key)
+    if not has_request_context():
+        return escape(catalog().text(SOURCE_LANGUAGE, key, *params))
+    messages, language = g.get("kudos_i18n") or _start()
+    found = None if language is None else messages.lookup(language, key)
+    if found is None:  # the key view (qqx), or a missing key (⧼key⧽, with the library's warning)
+        return message(key, **messages.named(key, params))
+    # What the library's message() does, with a formatter kept per language rather than made per call.
+    # Safe: every translation passed the library's HTML checks when it was loaded, and given Markup the
+    # formatter escapes each parameter that is not Markup itself.
+    text, language = Markup(found[0]), found[1]  # noqa: S704
+    if params:
+        text = cast(Markup, messages.formatter(language).format(text, **messages.named(key, params)))
+    return add_lang_if_needed(text, language)
 
 
-def _prepared(language: str, key: str) -> _Prepared | None:
-    cache: dict[tuple[str, str], _Prepared | None] = current_app.extensions["kudos.i18n.prepared"]
-    prepared = cache.get((language, key), _MISSING)
-    if prepared is _MISSING:
-        prepared = cache[(language, key)] = _prepare(_messages(), language, key)
-    assert prepared is None or isinstance(prepared, _Prepared)
-    return prepared
+def msg_text(key: str, *params: Any) -> str:
+    """The message as plain text in the reader's language, for JSON and other places that are not HTML."""
+    if not has_request_context():
+        return catalog().text(SOURCE_LANGUAGE, key, *params)
+    messages, language = _start()
+    return messages.text(language or KEYS_LANGUAGE, key, *params)
 
 
-def msg(key: str, *params: Any) -> Markup:
-    """The message `key` in the reader's language (English if untranslated), with `$1`… filled in."""
-    language = current_language()
-    if language == KEYS_LANGUAGE:
-        return _keys_view(key, params)
-    prepared = _prepared(language, key)
-    if prepared is None:
-        # A missing key is a bug the template tests catch; show it the way MediaWiki does.
-        return Markup("⧼{}⧽").format(key)
-    if prepared.plain is not None:
-        return prepared.plain
-    result = _fill(prepared.escaped, params, prepared.language)
-    if prepared.isolate:
-        result = escape(prepared.isolate[0]) + result + escape(prepared.isolate[1])
-    return result
+def error_message(error: KudosError) -> Markup:
+    """A domain rule's sentence in the reader's language; a sentence written without a key as it is."""
+    if isinstance(error, DomainError) and (_catalog() if has_request_context() else catalog()).knows(error.key):
+        return msg(error.key, *error.params)
+    return escape(error.message)
 
 
 class LazyMessage:
@@ -244,9 +165,6 @@ class LazyMessage:
 
 def lazy_msg(key: str, *params: Any) -> LazyMessage:
     return LazyMessage(key, *params)
-
-
-_MISSING = object()
 
 
 def bdi(text: Any) -> Markup:
@@ -288,7 +206,7 @@ def nav_link(target: str, key: str, **values: Any) -> Markup:
     # Every page's layout shows the same links: each is built once per language, `uselang`, mount point and
     # current/not, since the link's text and address depend on nothing else.
     cache: dict[tuple[Any, ...], Markup] = current_app.extensions["kudos.i18n.links"]
-    memo = (endpoint, key, tuple(sorted(values.items())), current_language(), g.get("uselang"),
+    memo = (endpoint, key, tuple(sorted(values.items())), current_language(), g.get("qqx"), g.get("uselang"),
             request.script_root, here)
     link = cache.get(memo)
     if link is None:
@@ -302,18 +220,15 @@ def nav_link(target: str, key: str, **values: Any) -> Markup:
     return link
 
 
-def init_app(app: Flask, directory: Path = MESSAGES_DIR) -> None:
-    app.extensions["kudos.i18n"] = load_messages(directory)
-    app.extensions["kudos.i18n.prepared"] = {}
+def init_app(app: Flask, messages: Catalog | None = None) -> None:
+    found = messages or catalog()
+    _Extension(found).init_app(app)
+    app.extensions["kudos.i18n"] = found
     app.extensions["kudos.i18n.links"] = {}
-    languages = [(code, AUTONYMS.get(code, code)) for code in sorted(app.extensions["kudos.i18n"])]
-
-    @app.before_request
-    def pick_language() -> None:
-        uselang = request.args.get("uselang")
-        g.language = choose_language(_messages(), uselang, request.accept_languages.best_match)
-        if uselang and (g.language == KEYS_LANGUAGE or _supported(uselang, _messages())):
-            g.uselang = g.language
+    app.before_request(_begin)
+    # Registered after the library's own check that every pushed language was popped, so it runs first.
+    app.after_request(_finish)
+    languages = [(code, lang_autonym(code) or code) for code in sorted(found.translations)]
 
     @app.url_defaults
     def keep_uselang(endpoint: str, values: dict[str, Any]) -> None:
@@ -325,7 +240,8 @@ def init_app(app: Flask, directory: Path = MESSAGES_DIR) -> None:
     @app.context_processor
     def language_globals() -> dict[str, Any]:
         language = current_language()
-        return {"lang": language, "dir": direction(language), "languages": languages}
+        return {"lang": lang_mw_to_bcp47(language), "dir": lang_dir(language), "language": language,
+                "languages": languages}
 
     app.add_template_global(msg, "msg")
     app.add_template_global(nav_link, "nav_link")

@@ -44,7 +44,7 @@ def _read(source: ParticipantSource) -> participants.Parsed:
     if source == ParticipantSource.csv:
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            raise DomainError(msg("kudos-participants-csv-missing"))
+            raise DomainError("kudos-participants-csv-missing")
         return participants.parse_csv(upload.read())
     if source == ParticipantSource.dashboard:
         return participants.fetch_dashboard(config, request.form.get("course", ""))
@@ -70,7 +70,7 @@ def participants_add(slug: str) -> Response | tuple[str, int]:
             added, known = participants.add(session, campaigns.get(session, slug), parsed.names, source,
                                             actor.username)
     except DomainError as error:
-        return _participants_page(campaign, 400, **{source.value: error.message})
+        return _participants_page(campaign, 400, **{source.value: msg(error)})
     parts = [msg("kudos-participants-added-known", added, known) if known else msg("kudos-participants-added", added)]
     if parsed.withheld:
         parts.append(msg("kudos-participants-withheld", parsed.withheld))
@@ -92,7 +92,7 @@ def participants_hide(slug: str) -> Response | tuple[str, int]:
             participants.set_hidden(session, campaigns.get(session, slug), request.form.get("username", ""),
                                     hidden, actor.username)
     except DomainError as error:
-        return _participants_page(campaign, 400, form=error.message)
+        return _participants_page(campaign, 400, form=msg(error))
     return redirect(url_for("insight.participants_index", slug=slug))
 
 

@@ -73,7 +73,7 @@ def index() -> tuple[str, int]:
     return _page(actor.username)
 
 
-@bp.post("/me/nominations/<int:nomination_id>/withdraw")
+@bp.post("/me/nominations/<id:nomination_id>/withdraw")
 def withdraw(nomination_id: int) -> Response:
     with current_database().transaction() as session:
         nomination = nominations.get(session, nomination_id)

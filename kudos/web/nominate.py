@@ -8,7 +8,6 @@ the person typed and a sentence next to the field at fault. Wiki outages become 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -16,7 +15,7 @@ from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from kudos import accounts, nominations, people
+from kudos import accounts, allowance, nominations, people
 from kudos.access import Action, Actor, may
 from kudos.awards import Award, catalogue
 from kudos.clock import utcnow
@@ -24,10 +23,14 @@ from kudos.errors import DomainError
 from kudos.models import Campaign, MemberRole
 from kudos.names import canonical_username
 from kudos.preview import Draft, preview_wikitext, sanitize_wiki_html, talk_page_title
+from kudos.suggestions import decisions as suggestion_decisions
+from kudos.suggestions import listing as suggestion_listing
+from kudos.web import prefill
 from kudos.web.context import current_config, current_database, db_session, wiki_api
 from kudos.web.forms import NominationForm
 from kudos.web.guard import allowed, require
 from kudos.web.i18n import bdi, msg
+from kudos.web.suggestion_text import SUGGESTIONS, suggestion_message
 from kudos.wikiapi import WikiUnavailable
 
 bp = Blueprint("nominate", __name__)
@@ -83,28 +86,47 @@ def _prepare(form: NominationForm, campaigns: list[Campaign], wanted: str | None
 
 
 def _page(form: NominationForm, campaigns: list[Campaign], campaign: Campaign | None, status: int = 200,
-          general: list[str] | None = None) -> Page:
+          general: list[str] | None = None, notices: list[Markup] | None = None, via: str | None = None) -> Page:
     config = current_config()
     awards = catalogue(config, campaign.wiki) if campaign else ()
     wiki = config.wiki(campaign.wiki) if campaign else None
+    via = request.form.get("via", "") if via is None else via
     return render_template("nominate.html", form=form, campaigns=campaigns, campaign=campaign, awards=awards,
-                           wiki=wiki, general=general or []), status
+                           wiki=wiki, general=general or [], notices=notices or [],
+                           via=SUGGESTIONS if via == SUGGESTIONS else ""), status
 
 
 @bp.get("/nominate")
 def form() -> Page:
+    """The form, filled in from the URL contract (kudos.web.prefill) and, for organizers coming from the
+    suggestions page (`via=suggestions`), with a message citing what the person did."""
     campaigns = open_campaigns()
-    _require_may_nominate(campaigns)
-    wanted = request.args.get("campaign")
+    actor = _require_may_nominate(campaigns)
+    given = prefill.read(current_config(), campaigns, request.args)
     nomination_form = NominationForm()
-    campaign = _prepare(nomination_form, campaigns, wanted)
-    general: list[str] = []
-    if wanted and campaign is not None and campaign.slug != wanted:
-        general.append(msg("kudos-nominate-campaign-closed"))
-    recipient = request.args.get("recipient", "")
-    if recipient and len(recipient) <= 255:
-        nomination_form.recipient.data = recipient
-    return _page(nomination_form, campaigns, campaign, general=general)
+    campaign = _prepare(nomination_form, campaigns, given.campaign.slug if given.campaign else None)
+    nomination_form.recipient.data = given.recipient or None
+    nomination_form.link.data = given.link or None
+    notices = [_notice(notice) for notice in given.notices]
+    via = ""
+    if request.args.get("via") == SUGGESTIONS and given.campaign is not None and given.recipient:
+        suggested = _suggested_message(actor, given.campaign, given.recipient, given.link)
+        if suggested:
+            nomination_form.message.data, via = suggested, SUGGESTIONS
+    return _page(nomination_form, campaigns, campaign, notices=notices, via=via)
+
+
+def _notice(notice: prefill.Notice) -> Markup:
+    sentence = msg(f"kudos-prefill-{notice.kind}", bdi(notice.value))
+    return Markup(" ").join([sentence, msg(notice.detail)]) if notice.detail else sentence
+
+
+def _suggested_message(actor: Actor, campaign: Campaign, recipient: str, link: str) -> str:
+    """Only for those who may see the campaign's suggestions; empty when there is no current suggestion."""
+    if not may(actor, Action.see_report, campaign):
+        return ""
+    found = suggestion_listing.find(db_session(), campaign, recipient)
+    return suggestion_message(found, link) if found is not None else ""
 
 
 @bp.post("/nominate")
@@ -124,7 +146,7 @@ def preview() -> Page:
     try:
         html = wiki_api().parse(wiki, wikitext, talk_page_title(checked.draft.recipient))
     except WikiUnavailable as error:
-        return _page(nomination_form, campaigns, campaign, 503, [error.message])
+        return _page(nomination_form, campaigns, campaign, 503, [msg(error)])
     # Reviewed: the wiki parser's HTML is passed through an allow-list sanitizer (kudos.preview) before
     # it is marked safe; nothing else in it reaches the page.
     rendered = Markup(sanitize_wiki_html(html, wiki))  # noqa: S704
@@ -152,8 +174,12 @@ def confirm() -> Response | Page:
                 award=draft.award, message=draft.message, link=draft.link, recipient_ids=checked.recipient_ids)
             if checked.trusted:
                 nominations.auto_approve(session, config, nomination)
+            if request.form.get("via") == SUGGESTIONS and may(actor, Action.see_report, stored_campaign):
+                suggestion_decisions.record_thanks(session, stored_campaign, [nomination], utcnow())
+    except allowance.AllowanceSpent as spent:
+        return _page(nomination_form, campaigns, campaign, 429, [_spent(spent.per_day)])
     except DomainError as error:
-        return _page(nomination_form, campaigns, campaign, 409, [error.message])
+        return _page(nomination_form, campaigns, campaign, 409, [msg(error)])
     if checked.trusted:
         flash(msg("kudos-nominate-done-trusted", bdi(draft.recipient), bdi(checked.campaign.name)))
     else:
@@ -174,6 +200,9 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
     if not decision:
         form.campaign.errors.append(decision.reason)
         return None, 400, []
+    if not allowance.left(db_session(), config, actor.username):
+        # Said before the wiki is asked anything; confirming counts the allowance for real.
+        return None, 429, [_spent(allowance.per_day(config))]
     wiki = config.wiki(campaign.wiki)
     awards = {a.id: a for a in catalogue(config, campaign.wiki)}
     award = awards.get(form.award.data or "")
@@ -191,7 +220,7 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
     try:
         link, recipient_ids = _check_wiki(form, campaign, actor, recipient)
     except WikiUnavailable as error:
-        return None, 503, [error.message]
+        return None, 503, [msg(error)]
     if form.errors or link is None:
         return None, 400, []
     trusted = actor.username in campaign.usernames(MemberRole.trusted)
@@ -235,16 +264,17 @@ def _check_wiki(form: NominationForm, campaign: Campaign, actor: Actor,
         except WikiUnavailable:
             raise
         except DomainError as error:
-            form.link.errors.append(error.message)
+            form.link.errors.append(msg(error))
             return None, None
     ids = accounts.Ids(info.user_id, info.central_id) if info is not None and info.exists else None
     return link, ids
 
 
+def _spent(per_day: int) -> Markup:
+    """Today's allowance is used up: the form comes back with everything typed, and this above it."""
+    return Markup(" ").join([msg("kudos-ratelimit-text", per_day), msg("kudos-ratelimit-not-saved"),
+                             msg("kudos-ratelimit-tomorrow"), msg("kudos-ratelimit-kept")])
+
+
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def typed(form: NominationForm) -> dict[str, Any]:
-    """The raw values, for hidden fields and for the rate-limit page."""
-    return {name: form[name].data or "" for name in ("campaign", "recipient", "award", "message", "link")}

@@ -20,7 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -29,21 +28,23 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
-from kudos import campaigns, lanes, nominations, review
+from kudos import campaigns, ids, lanes, nominations, review
 from kudos.access import Action, may_review
 from kudos.awards import award_name
 from kudos.errors import DomainError, NotFound
 from kudos.models import Nomination
 from kudos.social.share import ShareLinks, share_links
+from kudos.web import delivery_status
 from kudos.web.auth import safe_next
 from kudos.web.context import current_config, current_database, db_session
-from kudos.web.guard import require
+from kudos.web.forms import Form
+from kudos.web.guard import acting_actor, require
 from kudos.web.i18n import bdi, current_language, msg
 
 bp = Blueprint("review", __name__)
 
 
-class QueueForm(FlaskForm):
+class QueueForm(Form):
     next = HiddenField()  # the queue page (with its filters) to return to
 
 
@@ -153,15 +154,22 @@ def _redisplay(form: QueueForm, nomination_id: int, sentence: str, **typed: str)
     return _queue_page(400, {nomination_id: sentence}, {nomination_id: Typed(**typed)}, here=target)
 
 
-@bp.post("/review/<int:nomination_id>/approve")
+def _require_review(nomination_id: int) -> None:
+    """Decide once before the write transaction, so that asking the wiki holds no database lock; the
+    transaction decides again on the row it changes, with the same answer from the wiki."""
+    require(Action.review, nominations.get(db_session(), nomination_id))
+
+
+@bp.post("/review/<id:nomination_id>/approve")
 def approve(nomination_id: int) -> Response | tuple[str, int]:
     form = ApproveForm()
+    _require_review(nomination_id)
     try:
         with current_database().transaction() as session:
             nomination = nominations.get(session, nomination_id)
             actor = require(Action.review, nomination)
             if not form.validate():
-                raise DomainError("The message is too long.")
+                raise DomainError("kudos-error-message-too-long-short")
             edited = form.message.data if form.message.data and form.message.data.strip() else None
             nominations.approve(session, current_config(), nomination, actor.username, message=edited)
             sentence = msg("kudos-review-approved-edited" if nomination.original_message else "kudos-review-approved",
@@ -169,40 +177,43 @@ def approve(nomination_id: int) -> Response | tuple[str, int]:
     except NotFound:
         raise
     except DomainError as error:
-        return _redisplay(form, nomination_id, error.message, message=form.message.data or "")
+        return _redisplay(form, nomination_id, msg(error), message=form.message.data or "")
     flash(sentence)
     return _back(form)
 
 
-@bp.post("/review/<int:nomination_id>/reject")
+@bp.post("/review/<id:nomination_id>/reject")
 def reject(nomination_id: int) -> Response | tuple[str, int]:
     form = RejectForm()
+    _require_review(nomination_id)
     try:
         with current_database().transaction() as session:
             nomination = nominations.get(session, nomination_id)
             actor = require(Action.review, nomination)
             if not form.validate():
-                raise DomainError("The reason is too long; keep it under 2000 characters.")
+                raise DomainError("kudos-error-reason-too-long", 2000)
             nominations.reject(session, nomination, actor.username, form.reason.data or "")
             sentence = msg("kudos-review-rejected", bdi(nomination.recipient), bdi(nomination.nominator))
     except NotFound:
         raise
     except DomainError as error:
-        return _redisplay(form, nomination_id, error.message, reason=form.reason.data or "")
+        return _redisplay(form, nomination_id, msg(error), reason=form.reason.data or "")
     flash(sentence)
     return _back(form)
 
 
 @bp.post("/review/approve-selected")
 def approve_selected() -> Response:
-    actor = require(Action.see_review_queue)
+    require(Action.see_review_queue)
     form = QueueForm()
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 12][:500]
-    if not ids:
+    selected = [i for i in map(ids.parse, request.form.getlist("ids")) if i is not None][:500]
+    if not selected:
         flash(msg("kudos-review-select-none"))
         return _back(form)
+    actor = acting_actor(review.wikis_of(db_session(), selected))  # each nomination is then decided on its own
+    assert actor is not None
     with current_database().transaction() as session:
-        outcomes = review.approve_many(session, current_config(), actor, ids)
+        outcomes = review.approve_many(session, current_config(), actor, selected)
     approved = sum(o.ok for o in outcomes)
     flash(msg("kudos-review-approved-many", approved, len(outcomes)))
     for outcome in outcomes:
@@ -210,7 +221,7 @@ def approve_selected() -> Response:
     return _back(form)
 
 
-class RetryForm(FlaskForm):
+class RetryForm(Form):
     pass
 
 
@@ -224,7 +235,9 @@ def deliveries(slug: str) -> str:
     if len(rows) == review.QUEUE_PAGE:
         older = url_for("review.deliveries", slug=slug, before=review.Cursor.of(rows[-1]).encode())
     return render_template("deliveries.html", campaign=campaign, rows=rows, older=older, form=RetryForm(),
-                           shares=_share_links(session, rows), waiting=lanes.paused(session, campaign.wiki),
+                           shares=_share_links(session, rows), delivery_sentence=delivery_status.sentence,
+                           delivery_channel=delivery_status.channel_name,
+                           waiting=lanes.paused(session, campaign.wiki),
                            wiki_name=current_config().wiki_name(campaign.wiki))
 
 
@@ -242,13 +255,14 @@ def _share_links(session: Session, rows: list[Nomination]) -> dict[int, ShareLin
     return shares
 
 
-@bp.post("/deliveries/<int:delivery_id>/retry")
+@bp.post("/deliveries/<id:delivery_id>/retry")
 def retry(delivery_id: int) -> Response:
     form = RetryForm()
+    require(Action.retry_delivery, review.get_delivery(db_session(), delivery_id).nomination.campaign)
     with current_database().transaction() as session:
         delivery = review.get_delivery(session, delivery_id)
         campaign = delivery.nomination.campaign
-        actor = require(Action.manage_campaign, campaign)
+        actor = require(Action.retry_delivery, campaign)
         form.validate()
         review.retry(session, delivery, actor.username)
         sentence = msg("kudos-review-retried", delivery.channel, bdi(delivery.nomination.recipient))

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from kudos import campaigns, wall
+from kudos import campaigns, ids, wall
 from kudos.names import canonical_username
+from kudos.web import feeds
 from kudos.web.context import current_config, db_session
-from kudos.web.i18n import msg
+from kudos.web.i18n import msg_text
 
 bp = Blueprint("wall", __name__)
 
 PAGE = 20
-FEED_ENTRIES = 50
 
 
 def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return ids.parse(request.args.get(name))
 
 
 def wiki_arg() -> str | None:
@@ -69,7 +68,7 @@ def person(wiki: str, username: str) -> str | tuple[str, int]:
     return _page("person_wall.html", wiki=wiki, wiki_name=config.wiki(wiki).name, recipient=name)
 
 
-@bp.get("/shoutouts/<int:nomination_id>")
+@bp.get("/shoutouts/<id:nomination_id>")
 def shoutout(nomination_id: int) -> str:
     found = wall.one(db_session(), current_config(), nomination_id)
     if found is None:
@@ -77,22 +76,15 @@ def shoutout(nomination_id: int) -> str:
     return render_template("shoutout.html", s=found)
 
 
-def _feed(title: str, self_url: str, alternate: str, campaign: str | None = None) -> Response:
-    shoutouts = wall.recent(db_session(), current_config(), limit=FEED_ENTRIES, campaign=campaign)
-    body = render_template("feed.atom", shoutouts=shoutouts, feed_url=self_url, alternate=alternate, title=title,
-                           updated=shoutouts[0].delivered_at if shoutouts else None)
-    response = make_response(body)
-    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
-    return response
-
-
 @bp.get("/feed.atom")
 def feed() -> Response:
-    return _feed(msg("kudos-feed-title"), url_for("wall.feed", _external=True), url_for("wall.index", _external=True))
+    return feeds.response(msg_text("kudos-feed-title"), url_for("wall.feed", _external=True),
+                          url_for("wall.index", _external=True))
 
 
 @bp.get("/campaigns/<slug>/feed.atom")
 def campaign_feed(slug: str) -> Response:
     found = campaigns.get(db_session(), slug)
-    return _feed(msg("kudos-feed-campaign-title", found.name), url_for("wall.campaign_feed", slug=slug, _external=True),
-                 url_for("wall.campaign", slug=slug, _external=True), campaign=slug)
+    return feeds.response(msg_text("kudos-feed-campaign-title", found.name),
+                          url_for("wall.campaign_feed", slug=slug, _external=True),
+                          url_for("wall.campaign", slug=slug, _external=True), campaign=slug)

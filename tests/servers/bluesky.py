@@ -74,6 +74,7 @@ class LocalPDS:
     folder: Path
     process: subprocess.Popen[bytes]
     _log: IO[bytes] = field(repr=False)
+    _passwords: dict[str, str] = field(default_factory=dict, repr=False)  # handle → account password
 
     @classmethod
     def start(cls, folder: Path, port: int | None = None, timeout: float = 60.0) -> LocalPDS:
@@ -142,13 +143,14 @@ class LocalPDS:
         invite.raise_for_status()
         label = _handle_label(handle_prefix)
         handle = f"{label}.test"
+        password = secrets.token_urlsafe(16)
         account = self._xrpc(
             "POST",
             "com.atproto.server.createAccount",
             json={
                 "handle": handle,
                 "email": f"{label}@example.com",
-                "password": secrets.token_urlsafe(16),
+                "password": password,
                 "inviteCode": invite.json()["code"],
             },
         )
@@ -161,7 +163,17 @@ class LocalPDS:
             headers={"Authorization": f"Bearer {session['accessJwt']}"},
         )
         app_password.raise_for_status()
+        self._passwords[session["handle"]] = password
         return session["handle"], session["did"], app_password.json()["password"]
+
+    def revoke_app_password(self, handle: str) -> None:
+        """Revoke the account's app password (as its owner would in the app's settings)."""
+        session = self._xrpc("POST", "com.atproto.server.createSession",
+                             json={"identifier": handle, "password": self._passwords[handle]})
+        session.raise_for_status()
+        revoked = self._xrpc("POST", "com.atproto.server.revokeAppPassword", json={"name": "kudos-tests"},
+                             headers={"Authorization": f"Bearer {session.json()['accessJwt']}"})
+        revoked.raise_for_status()
 
     def get_record(self, did: str, collection: str, rkey: str) -> dict[str, Any] | None:
         """The record's value (e.g. a post's text and facets), or None when there is no such record."""

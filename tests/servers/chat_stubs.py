@@ -92,6 +92,8 @@ class ChatStubs(StubServer):
         if match := _TELEGRAM.match(request.path):
             return self._telegram(match["token"], match["method"], request)
         if match := _DISCORD.match(request.path):
+            if match["token"] != DISCORD_WEBHOOK_TOKEN:
+                return Reply(401, {"message": "Invalid Webhook Token", "code": 50027})
             return self._discord(match["id"], request)
         if request.path.startswith("/services/"):
             return self._slack(request)
@@ -136,6 +138,10 @@ class ChatStubs(StubServer):
     # --- Discord webhooks ---
 
     def _discord(self, webhook_id: str, request: Recorded) -> Reply:
+        if request.method == "GET":  # the webhook object, as Discord shows it to whoever holds the token
+            return Reply(200, {"type": 1, "id": webhook_id, "name": "Kudos", "channel_id": "1000000000000000001",
+                               "guild_id": "1000000000000000002", "application_id": None,
+                               "token": DISCORD_WEBHOOK_TOKEN})
         if request.method != "POST":
             return Reply(405, {"message": "405: Method Not Allowed", "code": 0})
         body = request.body if isinstance(request.body, dict) else {}

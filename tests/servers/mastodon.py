@@ -81,6 +81,10 @@ class MastodonMock:
         path = f"/api/v1/accounts/{self.account_id()}/statuses"
         return list(self._call("GET", path, params={"limit": limit}))
 
+    def create_account(self, username: str) -> str:
+        """A further local account (so that a mention of it would resolve); returns its id."""
+        return str(self._call("POST", "/api/v1/_mock/dev_user", json={"username": username})["id"])
+
     def reset(self) -> None:
         """Drop every status and fault rule and re-seed (the token stays valid)."""
         self._call("POST", "/api/v1/_mock/reset")

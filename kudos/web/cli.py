@@ -1,6 +1,7 @@
 """Maintenance commands: `flask --app app db upgrade`, `seed-demo`, `campaign create`, `organizer add` …
 
-Each command reports a problem as one sentence and exits non-zero, never with a traceback.
+Flask's command line is part of the web adapter: each command reads its arguments and calls the core.
+Each reports a problem as one sentence and exits non-zero, never with a traceback.
 """
 
 from __future__ import annotations
@@ -134,6 +135,20 @@ def organizer_add(slug: str, username: str, actor: str) -> None:
     click.echo(f"{name} {'now organizes' if added else 'already organizes'} {slug}.")
 
 
+@organizer_group.command("remove")
+@click.argument("slug")
+@click.argument("username")
+@click.option("--actor", default="Kudos maintainer", show_default=True, help="Recorded in the audit log.")
+@_sentences
+def organizer_remove(slug: str, username: str, actor: str) -> None:
+    """Make USERNAME no longer an organizer of the campaign SLUG."""
+    with _db().transaction() as session:
+        campaign = campaigns.get(session, slug)
+        removed = campaigns.remove_member(session, campaign, username, MemberRole.organizer, actor)
+    name = canonical_username(username)
+    click.echo(f"{name} {'no longer organizes' if removed else 'did not organize'} {slug}.")
+
+
 @click.command("refresh-contribs")
 @with_appcontext
 @_sentences
@@ -145,11 +160,22 @@ def refresh_contribs() -> None:
     click.echo(f"Refreshed contributions: {contribs.refresh(_db(), _config(), utcnow())}.")
 
 
+@click.command("refresh-suggestions")
+@with_appcontext
+@_sentences
+def refresh_suggestions() -> None:
+    """Find who meets each open campaign's bar for praise suggestions now (the job does this too)."""
+    from kudos.suggestions import refresh
+
+    click.echo(f"Refreshed suggestions: {refresh.refresh(_db(), _config())}.")
+
+
 @click.command("prune")
 @with_appcontext
 @_sentences
 def prune() -> None:
-    """Skip social deliveries that waited too long for consent; delete audit rows past retention_days."""
+    """Skip social deliveries that waited too long for consent; delete audit rows past retention_days and
+    expired sessions."""
     from kudos import maintenance
 
     with _db().transaction() as session:
@@ -172,5 +198,6 @@ def check_config() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (db_group, campaign_group, organizer_group, seed_demo, prune, check_config, refresh_contribs):
+    for command in (db_group, campaign_group, organizer_group, seed_demo, prune, check_config, refresh_contribs,
+                    refresh_suggestions):
         app.cli.add_command(command)
