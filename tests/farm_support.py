@@ -20,6 +20,7 @@ from kudos.db import Database
 from kudos.models import DeliveryStatus
 from tests.servers.wiki_faults import FaultProxy, ProxiedRequest
 from tests.servers.wikis import Farm
+from tests.support import TEST_SECRET_KEY
 from tests.wiki_people import create_accounts
 from tests.wikibot_support import approve_many, deliveries, load, page_text, unique_name, write_config
 
@@ -63,14 +64,17 @@ class FarmJob:
         for wiki_id, seconds in wiki_throttles.items():
             wikis[wiki_id]["throttle"] = seconds  # type: ignore[assignment]
         settings = {
-            "environment": "development", "secret_key": "test-secret-key-0123456789", "database_url": db.url,
+            "environment": "development", "secret_key": TEST_SECRET_KEY, "database_url": db.url,
+            "ratelimit": {"nominations_per_day": 100_000},  # one nominator makes every burst's nominations
             "tool_url": "https://kudos.example.org", "contact": "kudos-tests@example.org", "wikis": wikis,
             "bot": {"username": farm.bot.login, "password": farm.bot.password, "throttle": throttle,
                     "pywikibot_dir": str(folder / "pywikibot"), "timeout": [3, 10]},
             "delivery": {"health_file": str(folder / "wikibot.health"), "interval": 0.2, "retry_base_seconds": 1,
                          "retry_max_seconds": 2, **delivery},
         }
-        return cls(farm, db, folder, settings)
+        job = cls(farm, db, folder, settings)
+        farm.cleanups.append(job.stop)
+        return job
 
     def users(self, wiki_id: str, count: int, prefix: str = "Lane") -> list[str]:
         names = [unique_name(prefix) for _ in range(count)]

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import mysql
 
 
 revision = '0009_lanes'
-down_revision = '0005_delivery_campaign'
+down_revision = '0008_allowance'
 branch_labels = None
 depends_on = None
 

@@ -11,8 +11,8 @@ Usable from pytest (the session fixture `wiki_farm`) and from scripts (bench/wik
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -64,8 +64,13 @@ class Farm:
     wikis: list[LocalWiki]
     proxies: list[FaultProxy]
     bot: BotCredentials
+    # What a test started on the farm (job replicas) and must not outlive it, even when the test fails:
+    # a replica left running would hold its wikis' lanes and post into the next test's database.
+    cleanups: list[Callable[[], object]] = field(default_factory=list)
 
     def clear(self) -> None:
+        while self.cleanups:
+            self.cleanups.pop()()
         for proxy in self.proxies:
             proxy.clear()
 
