@@ -12,14 +12,26 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+from typing import TYPE_CHECKING
 
-from kudos.config import Config, load_config_or_exit
-from kudos.db import Database
-from kudos.errors import ConfigError
+if TYPE_CHECKING:
+    from kudos.config import Config
+
+
+def _stop_before_starting(signum: int, _frame: object) -> None:
+    # Until the runner takes over SIGTERM, nothing has been claimed or posted: a stop asked for while the
+    # job is still starting (Toolforge moving it, a replica scaled down) is a clean exit, not a kill.
+    raise SystemExit(0)
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_before_starting)
+    # Imported once the early stop is in place: loading them takes a moment on a busy machine.
+    from kudos.config import load_config_or_exit
+    from kudos.errors import ConfigError
+
     parser = argparse.ArgumentParser(prog="python -m wikibot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--once", action="store_true", help="deliver everything due, then exit")
@@ -37,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The delivery job cannot start: {error}", file=sys.stderr)
         return 2
 
+    from kudos.db import Database
     from wikibot.runner import Runner, log_event, summary_line
 
     database = Database(config.database_url)
@@ -53,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _read_only(config: Config, once: bool) -> int:
     # Neither the database nor pywikibot is touched: read-only mode is for when they may be away.
+    from kudos.db import Database
     from wikibot.runner import Runner, summary_line
 
     runner = Runner(config, Database(config.database_url))
