@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Why a wiki's lane waits, as organizers read it on the deliveries page (kudos-lane-waiting-<kind>).
+PAUSE_KINDS = ("readonly", "lagged", "unreachable", "failing", "login", "refused")
+
 
 @dataclass(frozen=True)
 class Posted:
@@ -29,11 +32,16 @@ class Skip(DeliveryOutcome):
 
 
 class RetryLater(DeliveryOutcome):
-    """A temporary failure (read-only wiki, maxlag, 5xx, 429). `after` is the server's requested wait."""
+    """A temporary failure (read-only wiki, maxlag, 5xx, 429). `after` is the server's requested wait.
 
-    def __init__(self, reason: str, after: float | None = None) -> None:
+    `pause` names a failure of the wiki as a whole (one of PAUSE_KINDS) rather than of this delivery: the
+    wiki's lane waits, and the delivery is not charged an attempt for it (kudos.claims.record).
+    """
+
+    def __init__(self, reason: str, after: float | None = None, pause: str | None = None) -> None:
         super().__init__(reason)
         self.after = after
+        self.pause = pause
 
 
 class Uncertain(RetryLater):

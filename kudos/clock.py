@@ -5,3 +5,8 @@ from datetime import UTC, datetime
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def precise_utcnow() -> datetime:
+    """With microseconds, for what is measured in fractions of a second (a wiki's edit slots, kudos.lanes)."""
+    return datetime.now(UTC).replace(tzinfo=None)

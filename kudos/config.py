@@ -52,6 +52,7 @@ class Wiki:
     api_url: str
     language: str
     name: str
+    throttle: float | None = None  # seconds between the bot's edits here; None: `bot.throttle`
 
     @property
     def index_url(self) -> str:
@@ -119,6 +120,13 @@ class Config:
         """The wiki's name for people, or its id once it is no longer configured (old shout-outs stay)."""
         wiki = self.wikis.get(wiki_id)
         return wiki.name if wiki else wiki_id
+
+    def throttle(self, wiki_id: str) -> float:
+        """Seconds between the bot's edits on a wiki: its own `wikis.<id>.throttle`, else `bot.throttle`."""
+        wiki = self.wikis.get(wiki_id)
+        if wiki is not None and wiki.throttle is not None:
+            return wiki.throttle
+        return float(self.section("bot").get("throttle", 10))
 
     def section(self, name: str) -> dict[str, Any]:
         """A free-form section (bot, delivery, awards …) that a later part of the tool validates itself."""
@@ -355,8 +363,18 @@ def _wikis(value: Any, production: bool) -> dict[str, Wiki]:
         language = _string(spec, "language", "", where)
         if not language:
             raise ConfigError(f"The configuration key “{where}language” is missing.")
-        wikis[wiki_id] = Wiki(wiki_id, api_url, language, _string(spec, "name", wiki_id, where))
+        wikis[wiki_id] = Wiki(wiki_id, api_url, language, _string(spec, "name", wiki_id, where),
+                              _seconds(spec, "throttle", where))
     return wikis
+
+
+def _seconds(data: Mapping[str, Any], key: str, where: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"The configuration key “{where}{key}” must be a number of seconds (0 or more).")
+    return float(value)
 
 
 def _channels(value: Any) -> dict[str, dict[str, Any]]:

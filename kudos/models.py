@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from kudos.clock import utcnow
@@ -30,6 +31,8 @@ from kudos.clock import utcnow
 # after their first letter.
 TABLE_ARGS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin", "mysql_engine": "InnoDB"}
 NAME = 255  # MediaWiki user names and page titles are at most 255 bytes
+# Microseconds on MariaDB too (its DATETIME keeps whole seconds by default): edit slots can be 0.2 s apart.
+PRECISE_TIME = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 class Base(DeclarativeBase):
@@ -241,6 +244,27 @@ class Delivery(Base):
 
     nomination: Mapped[Nomination] = relationship(back_populates="deliveries")
     campaign: Mapped[Campaign] = relationship()
+
+
+class WikiLane(Base):
+    """One wiki's talk-page lane, shared by every job replica (kudos.lanes).
+
+    The replica named in `holder` posts to the wiki until `lease_until`; no edit goes out before
+    `next_edit_at`, which each edit moves one throttle interval on, and a pause moves further. While the
+    wiki is read-only, lagged or unreachable, `paused_kind` says which (for organizers) since `paused_since`.
+    """
+
+    __tablename__ = "wiki_lane"
+    __table_args__ = TABLE_ARGS
+
+    wiki: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(PRECISE_TIME)
+    next_edit_at: Mapped[datetime] = mapped_column(PRECISE_TIME)
+    paused_kind: Mapped[str | None] = mapped_column(String(20))
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    paused_since: Mapped[datetime | None] = mapped_column(DateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # wiki-wide failures in a row: the pause's backoff
 
 
 class AuditEvent(Base):

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from kudos import nominations, people, review
+from kudos import lanes, nominations, people, review
 from kudos.clock import utcnow
 from kudos.config import PROJECT_ROOT
 from kudos.db import Database
@@ -395,3 +395,39 @@ def test_delivery_page_offers_share_links_only_for_consented_shoutouts(database:
     assert page.count("https://wa.me/?text=") == 1
     assert "https://www.facebook.com/sharer/sharer.php?u=" + quote(config.tool_url + "/shoutouts/", safe="") in page
     assert 'data-copy="share-text-' in page and "Ravan" not in page.split("kudos-share")[1].split("</details>")[0]
+
+
+def test_delivery_page_says_when_the_campaign_s_wiki_keeps_barnstars_waiting_and_since_when(
+        database: Database) -> None:
+    config = web_config(database)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config, slug="odia-photos")  # on orwiki, Odia Wikipedia
+        nominations.approve(session, config, make_nomination(session, config, campaign), OLGA)
+    client = _client(database)
+    assert "Waiting:" not in client.get("/campaigns/odia-photos/deliveries").get_data(as_text=True)
+
+    # Another wiki whose id shares a prefix is paused: not this campaign's concern.
+    assert lanes.acquire(database, "or", "job", 60) and lanes.acquire(database, "enwiki", "job", 60)
+    lanes.pause(database, "enwiki", "job", "readonly", "The wiki is read-only: switchover", lambda *_: 60.0)
+    lanes.pause(database, "or", "job", "unreachable", "No answer", lambda *_: 60.0)
+    assert "Waiting:" not in client.get("/campaigns/odia-photos/deliveries").get_data(as_text=True)
+
+    assert lanes.acquire(database, "orwiki", "job", 60)
+    lanes.pause(database, "orwiki", "job", "readonly", "The wiki is read-only: <b>Data centre switchover</b>",
+                lambda *_: 60.0)
+    with database.session() as session:
+        since = lanes.states(session)["orwiki"].paused_since
+    assert since is not None
+    page = client.get("/campaigns/odia-photos/deliveries").get_data(as_text=True)
+    assert (f"Waiting: <bdi>Odia Wikipedia</bdi> is read-only (since {since.isoformat(' ', 'minutes')})"
+            in page)
+    assert "The wiki is read-only: &lt;b&gt;Data centre switchover&lt;/b&gt;" in page  # the wiki's words, escaped
+    odia = client.get("/campaigns/odia-photos/deliveries?uselang=or").get_data(as_text=True)
+    assert "କେବଳ-ପଢ଼ିବା" in odia and since.isoformat(" ", "minutes") in odia
+
+    lanes.pause(database, "orwiki", "job", "login", "Cannot log in", lambda *_: 60.0)
+    page = client.get("/campaigns/odia-photos/deliveries").get_data(as_text=True)
+    # The wait began with the first failure, whatever failed since.
+    assert f"cannot sign in to <bdi>Odia Wikipedia</bdi> (since {since.isoformat(' ', 'minutes')})" in page
+    lanes.resume(database, "orwiki")
+    assert "Waiting:" not in client.get("/campaigns/odia-photos/deliveries").get_data(as_text=True)

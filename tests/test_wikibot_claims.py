@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from sqlalchemy import select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
 
 from kudos import claims, nominations
 from kudos.channels import Permanent, Posted, RetryLater, Skip, Uncertain
 from kudos.clock import utcnow
 from kudos.db import Database
-from kudos.models import AuditEvent, Delivery, DeliveryStatus
+from kudos.models import AuditEvent, Base, Delivery, DeliveryStatus
 from tests.factories import make_campaign, make_nomination
 from tests.support import make_config
 
@@ -147,3 +149,84 @@ def test_wall_follows_the_talk_page(database: Database) -> None:
     assert walls[talk[waiting_id]].status == DeliveryStatus.pending
     assert len(settled) == 2
     assert claims.settle_wall(database) == {}
+
+
+# --- talk pages: one wiki at a time, campaigns in turn; failures of the whole wiki ---------------------
+
+def approved_in(db: Database, slug: str, wiki: str, recipients: list[str]) -> list[int]:
+    config = make_config()
+    ids = []
+    with db.transaction() as session:
+        campaign = make_campaign(session, config, slug=slug, wiki=wiki)
+        for recipient in recipients:
+            nomination = make_nomination(session, config, campaign, recipient=recipient)
+            nominations.approve(session, config, nomination, "Olga Organizer")
+            session.flush()
+            ids += [d.id for d in nomination.deliveries if d.channel == "talkpage"]
+    return ids
+
+
+def test_talk_page_claims_take_campaigns_in_turn_and_stay_on_their_wiki(database: Database) -> None:
+    burst = approved_in(database, "edit-a-thon", "orwiki", [f"Ana {i}" for i in range(5)])
+    # Approved after the burst, and its campaign's slug a prefix of the burst's: it still comes second.
+    lone = approved_in(database, "edit", "orwiki", ["Ananya"])
+    other_wiki = approved_in(database, "english", "enwiki", ["E", "e"])
+    assert claims.due_talkpage_wikis(database) == {"orwiki": 6, "enwiki": 2}
+    taken = [d.id for d in claims.claim_talkpages(database, "w", "orwiki", 3, 60)]
+    assert taken == [burst[0], lone[0], burst[1]]
+    assert all(d.channel == "talkpage" for d in claims.claim_talkpages(database, "w", "orwiki", 10, 60))
+    assert claims.due_talkpage_wikis(database) == {"enwiki": 2}
+    assert [d.id for d in claims.claim_talkpages(database, "w", "enwiki", 10, 60)] == other_wiki
+    assert claims.claim_talkpages(database, "w", "orwiki", 10, 60) == []
+
+
+@settings(max_examples=10, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(sizes=st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=4),
+       limit=st.integers(min_value=1, max_value=12))
+def test_any_burst_gives_every_campaign_its_turn(database: Database, sizes: list[int], limit: int) -> None:
+    try:
+        per_campaign = [approved_in(database, f"c{index}", "orwiki", [f"R{index}-{n}" for n in range(size)])
+                        for index, size in enumerate(sizes)]
+        taken = [d.id for d in claims.claim_talkpages(database, "w", "orwiki", limit, 60)]
+    finally:
+        with database.transaction() as session:
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(delete(table))
+    # By construction: the first of each campaign (in campaign order), then the second of each, and so on.
+    expected = [ids[turn] for turn in range(max(sizes)) for ids in per_campaign if turn < len(ids)][:limit]
+    assert taken == expected
+
+
+def test_a_failure_of_the_wiki_gives_the_attempt_back_unless_the_edit_may_have_landed(database: Database) -> None:
+    refused, lost, conflict = approved(database, 3)
+    claims.claim(database, "w", ["talkpage"], 10, 60)
+    assert claims.record(database, "w", refused, RetryLater("read-only", pause="readonly"), POLICY) == \
+        DeliveryStatus.pending
+    assert claims.record(database, "w", lost, Uncertain("no answer", pause="unreachable"), POLICY) == \
+        DeliveryStatus.pending
+    assert claims.record(database, "w", conflict, RetryLater("edit conflict"), POLICY) == DeliveryStatus.pending
+    assert [row(database, i).attempts for i in (refused, lost, conflict)] == [0, 1, 1]
+    assert row(database, refused).last_error == "read-only"
+
+
+def test_a_wiki_down_for_longer_than_max_attempts_never_fails_a_delivery_but_age_does(database: Database) -> None:
+    [delivery_id] = approved(database)
+    start = utcnow()
+    for hour in range(1, 3 * POLICY.max_attempts):
+        now = start + timedelta(hours=hour)
+        assert claims.claim(database, "w", ["talkpage"], 10, 60, now=now)
+        outcome = Uncertain("503", pause="failing") if hour % 2 else RetryLater("maxlag", pause="lagged")
+        assert claims.record(database, "w", delivery_id, outcome, POLICY, now=now) == DeliveryStatus.pending
+    late = start + timedelta(days=POLICY.max_age_days, hours=1)
+    claims.claim(database, "w", ["talkpage"], 10, 60, now=late)
+    assert claims.record(database, "w", delivery_id, RetryLater("read-only", pause="readonly"), POLICY,
+                         now=late) == DeliveryStatus.failed
+    assert "7 days" in (row(database, delivery_id).last_error or "")
+
+
+def test_a_wiki_pause_backs_off_to_its_own_cap() -> None:
+    policy = claims.RetryPolicy(base_seconds=60, cap_seconds=6 * 3600, pause_cap_seconds=600)
+    assert 30 <= policy.pause_delay(1) <= 60
+    assert policy.pause_delay(20) <= 600
+    assert policy.pause_delay(1, after=5) == 5

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from kudos import consent_links, people, plaintext
+from kudos import consent_links, lanes, people, plaintext
 from kudos.config import PROJECT_ROOT
 from kudos.models import DeliveryStatus
 from kudos.web import create_app, delivery_status
@@ -163,12 +163,40 @@ def test_injection_corpus_renders_as_plain_text(job: Job) -> None:
             assert line in visible, (message, line)
 
 
-def test_the_job_refuses_to_start_while_kudos_is_read_only(job: Job) -> None:
-    settings = {**job.settings, "read_only_reason": "Moving to a new database"}
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
+def test_while_kudos_is_read_only_the_job_stays_up_idle_with_a_fresh_heartbeat(job: Job) -> None:
+    """A continuous job that exited would be restarted and mail its maintainers again and again."""
+    (recipient,) = job.users(1)
+    ids = job.approve([recipient])
+    health = job.folder / "wikibot.health"
+    settings = {**job.settings, "read_only_reason": "Moving to a new database",
+                "delivery": {**job.settings["delivery"], "interval": 0.2}}
     path = wikibot_support.write_config(job.folder, settings)
-    done = wikibot_support.run_job(path, "--once", check=False)
-    assert done.returncode != 0
-    assert "read-only: Moving to a new database" in done.stderr
+    process = subprocess.Popen([sys.executable, "-m", "wikibot"], cwd=PROJECT_ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "KUDOS_CONFIG": str(path)})
+    try:
+        deadline = time.monotonic() + 30
+        while not health.exists():
+            assert time.monotonic() < deadline and process.poll() is None, "no heartbeat"
+            time.sleep(0.05)
+        beats = {health.stat().st_mtime_ns}
+        while len(beats) < 4:  # the heartbeat keeps being renewed, not written once
+            assert time.monotonic() < deadline and process.poll() is None, "the job stopped renewing its heartbeat"
+            time.sleep(0.1)
+            beats.add(health.stat().st_mtime_ns)
+        assert process.poll() is None
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err[-2000:]
+    assert 'event=read_only reason="Moving to a new database"' in err
+    assert wikibot_support.summary(out) == {"done": 0, "skipped": 0, "retrying": 0, "failed": 0}
+    delivery = deliveries(job.db, ids)[ids[0]]
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.pending, 0)
+    assert markers_on(job.wiki, f"User talk:{recipient}", delivery.key) == 0
 
 
 def test_loop_mode_touches_its_health_file_and_stops_on_sigterm(job: Job) -> None:
@@ -193,14 +221,19 @@ def test_loop_mode_touches_its_health_file_and_stops_on_sigterm(job: Job) -> Non
     assert wikibot_support.summary(out) == {"done": 0, "skipped": 0, "retrying": 0, "failed": 0}
 
 
-def test_a_wrong_bot_password_keeps_the_barnstars_waiting_with_the_reason(job: Job) -> None:
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
+def test_a_wrong_bot_password_claims_nothing_and_the_wiki_waits_with_the_reason(job: Job) -> None:
     (recipient,) = job.users(1)
     ids = job.approve([recipient])
     # A pywikibot folder of its own, so no session cookie saved by an earlier run logs it in anyway.
     wrong = job.with_bot(password="not-the-bot-password-" + "x" * 12, pywikibot_dir=str(job.folder / "pwb-wrong"))
-    assert wrong.once() == {"done": 0, "skipped": 0, "retrying": 1, "failed": 0}
+    assert wrong.once() == {"done": 0, "skipped": 0, "retrying": 0, "failed": 0}
     delivery = deliveries(job.db, ids)[ids[0]]
-    assert delivery.status == DeliveryStatus.pending
-    assert delivery.last_error.startswith("Cannot connect to localwiki")
-    assert "Incorrect username or password" in delivery.last_error
+    # Never claimed: the login comes first, so the delivery is neither held by a lease nor charged an attempt.
+    assert (delivery.status, delivery.attempts, delivery.claimed_by) == (DeliveryStatus.pending, 0, None)
+    with job.db.session() as session:
+        lane = lanes.paused(session, wikibot_support.WIKI_ID)
+    assert lane is not None and lane.paused_kind == "login" and lane.holder is None
+    assert (lane.paused_reason or "").startswith("Cannot connect to localwiki")
+    assert "Incorrect username or password" in (lane.paused_reason or "")
     assert markers_on(job.wiki, f"User talk:{recipient}", delivery.key) == 0

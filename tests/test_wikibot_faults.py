@@ -105,7 +105,7 @@ def test_kill_9_at_random_moments_then_rerun_posts_each_barnstar_once(job: Job, 
     chance = random.Random(seed)
     recipients = pool[10:20]
     ids = job.approve(recipients) + job.approve(recipients)  # two barnstars per page
-    short = job.with_delivery(lease_seconds=1)
+    short = job.with_delivery(lease_seconds=1, lane_lease_seconds=1)
     for _ in range(4):
         # Each job is killed after a random number (1 to 3) of its barnstars reached the wiki, and must
         # still have been posting then: the kill lands in the middle of its batch of 20, not before or after.
@@ -172,7 +172,7 @@ sys.exit(main(["--once"]))
 def test_a_database_failure_mid_batch_stops_posting_and_loses_nothing(job: Job, pool: list[str]) -> None:
     recipients = pool[30:40]
     ids = job.approve(recipients)
-    short = job.with_delivery(lease_seconds=1)
+    short = job.with_delivery(lease_seconds=1, lane_lease_seconds=1)
     broken = subprocess.run([sys.executable, "-c", DATABASE_GOES_AWAY], cwd=PROJECT_ROOT, text=True,
                             capture_output=True, timeout=180, env={**os.environ, "KUDOS_CONFIG": str(short.path)})
     assert broken.returncode != 0 and "the database went away" in broken.stderr

@@ -41,8 +41,8 @@ def test_oauth_settings_and_the_toolforge_file() -> None:
     assert "authenticate['or.wikipedia.org'] = ('ck', 'cs', 'ak', 'as')" in user_config
     assert "usernames['wikipedia']['or'] = 'KudosBot'" in user_config
     assert "toolforge/user-config.py" in user_config
-    # By default seconds between edits, and pywikibot's own spacing of reads kept.
-    assert "put_throttle = 10\n" in user_config and "minthrottle = 0.1" in user_config
+    # Kudos spaces the edits itself (kudos.lanes): pywikibot adds no wait of its own.
+    assert "put_throttle = 0\n" in user_config and "minthrottle = 0\n" in user_config
     with pytest.raises(ConfigError, match="bot.oauth.access_secret"):
         render_user_config(make_config(bot={"username": "K", "oauth": {**oauth, "access_secret": ""}}))
     with pytest.raises(ConfigError, match="bot.username"):

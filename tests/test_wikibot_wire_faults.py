@@ -1,7 +1,9 @@
 """Failures between the job and the wiki (maxlag, HTTP 503, edit conflicts, lost answers), injected by a proxy.
 
 Each fault must leave the delivery waiting for a later attempt, and the next run must put the barnstar on
-the page exactly once, counted through the real wiki's API (never through the proxy).
+the page exactly once, counted through the real wiki's API (never through the proxy). A failure of the
+whole wiki pauses its lane and charges no attempt unless the edit may have landed; only a delivery's own
+failures make it `failed` by their count.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import update
 
 from kudos.clock import utcnow
 from kudos.db import Database
-from kudos.models import Delivery, DeliveryStatus
+from kudos.models import Delivery, DeliveryStatus, WikiLane
 from tests import wikibot_support
 from tests.servers.wiki_faults import FaultProxy
 from tests.wikibot_support import Job, deliveries, job_settings, markers_on
@@ -33,10 +35,12 @@ def proxied(database: Database, local_wiki: Any, delivery_bot: Any, tmp_path: Pa
 
 
 def time_passes(job: Job, ids: list[int]) -> None:
-    """Make the waiting deliveries due now, as if their retry delay had run out."""
+    """Make the waiting deliveries due now, as if their retry delay (and the wiki's pause) had run out."""
+    past = utcnow() - timedelta(seconds=1)
     with job.db.transaction() as session:
         session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.pending)
-                        .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+                        .values(next_attempt_at=past))
+        session.execute(update(WikiLane).values(next_edit_at=past))
 
 
 def bot_revisions(job: Job, title: str) -> list[dict[str, Any]]:
@@ -45,22 +49,22 @@ def bot_revisions(job: Job, title: str) -> list[dict[str, Any]]:
     return [r for r in pages[0].get("revisions", []) if r["user"] == job.bot_user]
 
 
-def assert_waiting(job: Job, delivery_id: int, words: str) -> Delivery:
+def assert_waiting(job: Job, delivery_id: int, words: str, attempts: int = 1) -> Delivery:
     delivery = deliveries(job.db, [delivery_id])[delivery_id]
     assert delivery.status == DeliveryStatus.pending, (delivery.status, delivery.last_error)
-    assert delivery.attempts == 1
+    assert delivery.attempts == attempts
     assert delivery.next_attempt_at > delivery.updated_at  # when the outcome was recorded
     assert words in (delivery.last_error or ""), delivery.last_error
     return delivery
 
 
-@pytest.mark.parametrize(("fault", "words", "wiki_wide"), [
-    ("maxlag", "replication lag", True),
-    ("503", "HTTP 503", True),
-    ("editconflict", "Edit conflict", False),
+@pytest.mark.parametrize(("fault", "words", "wiki_wide", "charged"), [
+    ("maxlag", "replication lag", True, 0),  # refused: nothing was saved, no attempt
+    ("503", "HTTP 503", True, 1),  # may have been saved: counted, so the retry looks for the marker first
+    ("editconflict", "Edit conflict", False, 1),
 ])
 def test_a_refused_edit_is_retried_later_then_posted_once(proxied: Job, faulty: FaultProxy, fault: str,
-                                                          words: str, wiki_wide: bool) -> None:
+                                                          words: str, wiki_wide: bool, charged: int) -> None:
     recipients = proxied.users(3, prefix="Wire")
     ids = proxied.approve(recipients)
     faulty.fail_next(fault)
@@ -70,7 +74,10 @@ def test_a_refused_edit_is_retried_later_then_posted_once(proxied: Job, faulty: 
     # A wiki-wide refusal holds back the rest of the batch without another request; a conflict only its page.
     assert first["retrying"] == (3 if wiki_wide else 1), first
     assert first["failed"] == 0
-    hit = assert_waiting(proxied, ids[0], words)
+    hit = assert_waiting(proxied, ids[0], words, attempts=charged)
+    # After a failure of the whole wiki the rest of the batch is not tried, and not charged.
+    others = [d.attempts for i, d in sorted(deliveries(proxied.db, ids).items()) if i != ids[0]]
+    assert others == ([0, 0] if wiki_wide else [1, 1])
     assert markers_on(proxied.wiki, f"User talk:{recipients[0]}", hit.key) == 0
     edits_before = [len(bot_revisions(proxied, f"User talk:{r}")) for r in recipients]
 
@@ -82,7 +89,7 @@ def test_a_refused_edit_is_retried_later_then_posted_once(proxied: Job, faulty: 
         delivery = rows[delivery_id]
         assert delivery.status == DeliveryStatus.done, (delivery.status, delivery.last_error)
         assert markers_on(proxied.wiki, f"User talk:{recipient}", delivery.key) == 1
-    assert rows[ids[0]].attempts == 2
+    assert rows[ids[0]].attempts == charged + 1
     edits_after = [len(bot_revisions(proxied, f"User talk:{r}")) for r in recipients]
     assert sum(edits_after) - sum(edits_before) == (3 if wiki_wide else 1)
 
@@ -93,7 +100,7 @@ def test_maxlag_waits_as_long_as_the_wiki_asks(proxied: Job, faulty: FaultProxy)
     faulty.fail_next("maxlag")
     patient = proxied.with_delivery(retry_base_seconds=600, retry_max_seconds=3600)
     assert patient.once()["retrying"] == 1
-    delivery = assert_waiting(proxied, delivery_id, "replication lag")
+    delivery = assert_waiting(proxied, delivery_id, "replication lag", attempts=0)
     assert "(7 s)" in (delivery.last_error or "")
     # The proxy's Retry-After is max(maxlag, 5) = 5 s, far below the 600 s our own backoff would pick.
     wait = (delivery.next_attempt_at - delivery.updated_at).total_seconds()
@@ -125,19 +132,49 @@ def test_a_lost_answer_is_resolved_by_the_marker_and_never_posted_twice(proxied:
     assert markers_on(proxied.wiki, f"User talk:{recipients[1]}", rows[ids[1]].key) == 1
 
 
-def test_after_max_attempts_the_delivery_fails_with_the_last_error(proxied: Job, faulty: FaultProxy) -> None:
-    (recipient,) = proxied.users(1, prefix="Down")
-    (delivery_id,) = proxied.approve([recipient])
-    faulty.fail_next("503", count=2)
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
+def test_an_outage_never_uses_up_attempts_but_a_delivery_s_own_failures_do(proxied: Job, faulty: FaultProxy) -> None:
+    outage, conflict = proxied.users(2, prefix="Down")
+    outage_id, conflict_id = proxied.approve([outage, conflict])
     limited = proxied.with_delivery(max_attempts=2)
 
-    assert limited.once()["retrying"] == 1
-    assert_waiting(proxied, delivery_id, "HTTP 503")
-    time_passes(proxied, [delivery_id])
-    assert limited.once()["failed"] == 1
+    # Four rounds of a wiki that answers 503 and maxlag: twice as many as max_attempts.
+    for fault in ("503", "maxlag", "503", "maxlag"):
+        faulty.fail_next(fault)
+        assert limited.once()["failed"] == 0
+        time_passes(proxied, [outage_id, conflict_id])
+    assert faulty.injected == {"503": 2, "maxlag": 2}
+    waiting = deliveries(proxied.db, [outage_id, conflict_id])
+    assert {d.status for d in waiting.values()} == {DeliveryStatus.pending}
+    # Only the two 503s, after which the edit may have landed, were counted; the second delivery never.
+    assert (waiting[outage_id].attempts, waiting[conflict_id].attempts) == (2, 0)
+
+    # The wiki is back; the conflict's page refuses twice: that delivery alone fails, with its own reason.
+    def conflicts_on(title: str) -> Any:
+        return lambda request: request.method == "POST" and request.params.get("title") == title
+
+    faulty.fail_next("editconflict", count=2, match=conflicts_on(f"User talk:{conflict}"))
+    first = limited.once()
+    time_passes(proxied, [conflict_id])
+    second = limited.once()
+    assert (first["failed"], second["failed"]) == (0, 1), (first, second)
+    rows = deliveries(proxied.db, [outage_id, conflict_id])
+    assert rows[outage_id].status == DeliveryStatus.done
+    assert markers_on(proxied.wiki, f"User talk:{outage}", rows[outage_id].key) == 1
+    assert rows[conflict_id].status == DeliveryStatus.failed
+    assert "Edit conflict" in (rows[conflict_id].last_error or "")
+    assert markers_on(proxied.wiki, f"User talk:{conflict}", rows[conflict_id].key) == 0
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
+def test_a_delivery_kept_waiting_by_its_wiki_past_the_age_limit_fails(proxied: Job, faulty: FaultProxy) -> None:
+    (recipient,) = proxied.users(1, prefix="Old")
+    (delivery_id,) = proxied.approve([recipient])
+    with proxied.db.transaction() as session:
+        session.execute(update(Delivery).where(Delivery.id == delivery_id)
+                        .values(created_at=utcnow() - timedelta(days=7, hours=1)))
+    faulty.fail_next("maxlag")
+    assert proxied.once()["failed"] == 1  # the default max_age_days is 7
     delivery = deliveries(proxied.db, [delivery_id])[delivery_id]
     assert delivery.status == DeliveryStatus.failed
-    assert delivery.attempts == 2
-    assert "HTTP 503 Service Unavailable" in (delivery.last_error or "")
-    assert faulty.injected == {"503": 2}
-    assert markers_on(proxied.wiki, f"User talk:{recipient}", delivery.key) == 0
+    assert "replication lag" in (delivery.last_error or "") and "7 days" in (delivery.last_error or "")

@@ -65,12 +65,12 @@ def unique_name(prefix: str) -> str:
 
 
 def approve_many(db: Database, config: Config, recipients: list[str], messages: list[str] | None = None,
-                 campaign_slug: str | None = None) -> list[int]:
+                 campaign_slug: str | None = None, wiki: str = WIKI_ID) -> list[int]:
     """Nominate and approve one barnstar per recipient; returns the talk-page delivery ids."""
     ids = []
     with db.transaction() as session:
         campaign = make_campaign(session, config, slug=campaign_slug or unique_name("c-").lower(),
-                                 wiki=WIKI_ID, organizers=(ORGANIZER,))
+                                 wiki=wiki, organizers=(ORGANIZER,))
         for index, recipient in enumerate(recipients):
             message = messages[index] if messages else f"Thank you for your work, {recipient}."
             nomination = make_nomination(session, config, campaign, nominator=NOMINATOR, recipient=recipient,

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Health check of the continuous delivery job: healthy while the job's heartbeat file is fresh.
-# The job touches the file after every pass (also when nothing was due, and while read-only), so a
-# stale or missing file means it hangs or died; Kubernetes then restarts it.
+# The job touches the file every delivery.interval seconds (also when nothing is due, while a wiki is
+# down and while Kudos is read-only), so a stale or missing file means it hangs or died; Kubernetes then
+# restarts it.
 set -euo pipefail
 # The job's default heartbeat is instance/wikibot.health (delivery.health_file), beside this folder.
 file="${KUDOS_HEALTH_FILE:-$(dirname "$0")/../instance/wikibot.health}"

@@ -22,8 +22,8 @@ if all(_oauth):
                   "*.wikivoyage.org", "www.wikidata.org", "www.mediawiki.org"):
         authenticate[_host] = _oauth
 
-# Real wikis want seconds between edits; maxlag keeps the bot off lagged replicas.
-put_throttle = int(_os.environ.get("TOOL_BOT__THROTTLE", "10"))
+# Seconds between edits are kept by Kudos itself, per wiki and across replicas (TOOL_BOT__THROTTLE and
+# TOOL_WIKIS__<ID>__THROTTLE), not by pywikibot. maxlag keeps the bot off lagged replicas.
 write_maxlag = 5
 # The job retries with its own backoff and checks for its marker first; pywikibot must not resend.
 max_retries = 0

@@ -94,15 +94,13 @@ def render_user_config(config: Config) -> tuple[str, str | None]:
             values = tuple(secrets[k] for k in ("consumer_key", "consumer_secret", "access_key", "access_secret"))
             lines.append(f"authenticate[{host!r}] = {values!r}")
     assert first is not None  # the configuration always has at least one wiki
-    throttle = float(bot.get("throttle", 10))
     lines += [
         f"family = {first.family!r}",
         f"mylang = {first.code!r}",
-        # Whole seconds as an int: pywikibot warns about a type other than its default's.
-        f"put_throttle = {int(throttle) if throttle.is_integer() else throttle!r}",
-        # pywikibot also spaces every request, read or write, by at least `minthrottle` (0.1 s): a throttle
-        # set below that (a local wiki, a benchmark) would otherwise still add up to 0.1 s per edit.
-        f"minthrottle = {min(throttle, 0.1)!r}",
+        # Kudos spaces the edits itself, per wiki and across every replica of the job (kudos.lanes);
+        # pywikibot's own throttle counts only its own process and would add a second wait.
+        "put_throttle = 0",
+        "minthrottle = 0",
         f"write_maxlag = {int(bot.get('maxlag', 5))!r}",
         # The job retries with its own backoff; pywikibot resending an edit whose answer was lost could
         # post the barnstar twice, so it must not retry by itself.

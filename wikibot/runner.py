@@ -1,57 +1,44 @@
-"""The delivery loop: claim due deliveries, hand them to their channel, record what happened.
+"""The delivery loop: find due deliveries, hand them to their channel, record what happened.
 
-Three kinds of delivery, each claimed separately:
-- talk page: batched per wiki through `TalkPageChannel` (pywikibot);
+Three kinds of delivery, each on its own thread so that none waits for another:
+- talk page: one lane per wiki (wikibot.lane), posting at that wiki's own rate, wikis side by side; the
+  wiki's lane row in the database makes that rate hold across every replica of the job;
 - wall: no side effect, settled as soon as the same nomination's talk-page delivery is done;
 - social (every other channel): handed to `kudos.social.send_all`, which sends them concurrently.
+
+The main thread looks for due work every `delivery.interval` seconds (one cheap query), wakes the lanes of
+wikis that have some, and touches the health file.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
-import os
-import secrets
 import signal
-import socket
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kudos import accounts, barnstar, claims, contribs, people, social, wall
-from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip
-from kudos.clock import utcnow
+from kudos import claims, contribs, lanes, social
+from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater
+from kudos.clock import precise_utcnow, utcnow
 from kudos.config import INSTANCE_DIR, Config
 from kudos.db import Database
-from kudos.errors import DomainError
 from kudos.models import Delivery, DeliveryStatus
 from kudos.outbox import TALKPAGE, WALL
 from kudos.social.journal import Journal
 from kudos.suggestions.refresh import Schedule as SuggestionSchedule
+from wikibot.events import describe, log, log_event, worker_name
+from wikibot.lane import JOB_ACTOR, Lane
 
-log = logging.getLogger("wikibot")
+__all__ = ["JOB_ACTOR", "Runner", "log", "log_event", "summary_line", "worker_name"]
+
 SUMMARY_KEYS = ("done", "skipped", "retrying", "failed")
-JOB_ACTOR = "Kudos delivery job"  # as in kudos.claims' audit rows
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def log_event(**fields: Any) -> None:
-    """One key=value line per event, values quoted when they hold spaces, for grep and log search."""
-    parts = []
-    for key, value in fields.items():
-        text = "" if value is None else str(value).replace("\n", " ")
-        if not text or any(c in text for c in ' "='):
-            text = '"' + text.replace('"', '\\"') + '"'
-        parts.append(f"{key}={text}")
-    log.info(" ".join(parts))
+READ_ONLY_LOG_SECONDS = 600.0  # while Kudos is read-only, say why this often
 
 
 class Runner:
@@ -61,20 +48,23 @@ class Runner:
         self.worker_id = worker_id or worker_name()
         section = config.section("delivery")
         self.batch_size = int(section.get("batch_size", 50))
-        throttle = float(config.section("bot").get("throttle", 10))
-        # The lease must outlive a whole batch at the configured edit rate, or another job could take
-        # over rows this one is still posting.
-        self.lease_seconds = float(section.get("lease_seconds", max(300.0, 2 * self.batch_size * throttle + 120)))
-        self.interval = float(section.get("interval", 60))
+        self.batch_seconds = float(section.get("batch_seconds", 60))
+        slowest = max([config.throttle(w) for w in config.wikis] or [0.0])
+        # A talk-page claim must outlive a whole batch at the slowest wiki's edit rate.
+        self.lease_seconds = float(section.get("lease_seconds", max(300.0, 2 * self.batch_size * slowest + 120)))
+        # A lane's lease must outlive the longest request (the read timeout), or a replica that merely
+        # waits for an answer could see another take its wiki over.
+        read_timeout = float(tuple(config.section("bot").get("timeout", (6.05, 60)))[-1])
+        self.lane_lease_seconds = float(section.get("lane_lease_seconds", max(60.0, 2 * read_timeout)))
+        self.interval = float(section.get("interval", 2))
         self.health_file = Path(str(section.get("health_file") or INSTANCE_DIR / "wikibot.health"))
         self.policy = claims.RetryPolicy.from_config(config)
         self.stopping = threading.Event()
         self.counts: Counter[str] = Counter()
-        self._channels: dict[str, Future[Any]] = {}
-        self._connector = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wikibot-connect")
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wikibot-outcomes")
+        self._counting = threading.Lock()
+        self._lanes: dict[str, Lane] = {}
         self.due_by: datetime | None = None  # set by run_once: only what was due when the pass began
-        # Contribution counts for organizer reports are refreshed between rounds; 0 turns it off.
+        # Contribution counts for organizer reports are refreshed while the outbox is idle; 0 turns it off.
         self.contribs_interval = float(section.get("contribs_interval", 6 * 3600))
         self.contribs_next = 0.0
         self.suggestions = SuggestionSchedule(config, db, functools.partial(log_event, worker=self.worker_id))
@@ -94,24 +84,74 @@ class Runner:
         self.health_file.touch()
 
     def run_once(self) -> Counter[str]:
-        """Deliver everything that is due now, then return the counts."""
+        """Deliver everything that is due now, then return the counts.
+
+        Errors are not caught here: a failed outcome write ends the pass (and `python -m wikibot --once`)
+        with the error, and nothing more is posted.
+        """
         self.due_by = utcnow()
         self.touch_health()
-        while not self.stopping.is_set():
-            if self.step() == 0:
-                break
-            self.touch_health()
+        wikis = claims.due_talkpage_wikis(self.db, due_by=self.due_by)
+        with ThreadPoolExecutor(max_workers=len(wikis) + 1, thread_name_prefix="wikibot-once") as pool:
+            running = [pool.submit(self._social_until_idle)]
+            running += [pool.submit(self._once_for, wiki) for wiki in sorted(wikis)]
+            try:
+                for done in running:
+                    done.result()
+            except BaseException:
+                self.stopping.set()
+                raise
+        self.settle_wall()  # the talk pages of this pass are settled now
+        self.touch_health()
         return self.counts
 
     def run_forever(self) -> Counter[str]:
+        social_thread = threading.Thread(target=self._social_loop, name="wikibot-social", daemon=True)
+        social_thread.start()
+        threads: dict[str, threading.Thread] = {}
+        upkeep = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wikibot-upkeep")
+        refreshing: Future[None] | None = None
+        try:
+            while not self.stopping.is_set():
+                if social_thread.is_alive():
+                    self.touch_health()
+                idle = self._dispatch(threads)
+                if idle and (refreshing is None or refreshing.done()):
+                    refreshing = upkeep.submit(self.refresh_if_due)
+                self.stopping.wait(self.interval)
+        finally:
+            self.stopping.set()
+            for lane in self._lanes.values():
+                lane.wake.set()
+            for thread in threads.values():
+                thread.join()
+            social_thread.join()
+            upkeep.shutdown(wait=True)
+        return self.counts
+
+    def run_read_only(self, reason: str, once: bool) -> Counter[str]:
+        """Kudos is read-only: deliver nothing, keep the heartbeat fresh and say why, until stopped.
+
+        A continuous job that exited would be restarted by Toolforge again and again (and mail its
+        maintainers each time); this one idles until it is restarted without the read-only reason.
+        """
+        last_said = float("-inf")
         while not self.stopping.is_set():
             self.touch_health()
-            busy = self.step()
-            if busy == 0:
-                self.refresh_contribs_if_due()
-                self.suggestions.refresh_if_due()
-                self.stopping.wait(self.interval)
+            if time.monotonic() - last_said >= READ_ONLY_LOG_SECONDS:
+                log_event(event="read_only", reason=reason, worker=self.worker_id,
+                          action="delivering nothing until restarted without read_only_reason")
+                last_said = time.monotonic()
+            if once:
+                break
+            self.stopping.wait(self.interval)
         return self.counts
+
+    def refresh_if_due(self) -> None:
+        """What organizers' pages read from the wikis (contribution counts, praise suggestions), fetched while
+        the outbox is idle so that praise is never delayed."""
+        self.refresh_contribs_if_due()
+        self.suggestions.refresh_if_due()
 
     def refresh_contribs_if_due(self) -> None:
         """The report's contribution counts, fetched when the outbox is idle so praise is never delayed."""
@@ -126,136 +166,90 @@ class Runner:
         log_event(event="contribs", outcome="done", users=summary.users, requests=summary.requests,
                   worker=self.worker_id)
 
-    def step(self) -> int:
-        """One round over every kind of delivery; returns how many deliveries it settled."""
-        handled = self.talkpage_batch()
-        handled += self.settle_wall()
-        if not self.stopping.is_set():
-            handled += self.social_batch()
-        return handled
+    # --- finding work -----------------------------------------------------------------------------
+
+    def lane(self, wiki_id: str) -> Lane:
+        if wiki_id not in self._lanes:
+            self._lanes[wiki_id] = Lane(self, wiki_id)
+        return self._lanes[wiki_id]
+
+    def _dispatch(self, threads: dict[str, threading.Thread]) -> bool:
+        """Wake the lane of every wiki with due deliveries that this replica may work on now.
+
+        Returns True when nothing is due and no lane is busy (the time for upkeep).
+        """
+        try:
+            due = claims.due_talkpage_wikis(self.db)
+            with self.db.session() as session:
+                states = lanes.states(session)
+            for wiki in set(due) - set(self.config.wikis):
+                self._unconfigured(wiki)
+        except Exception as error:  # noqa: BLE001 - the database is away for a moment: look again later
+            log_event(event="dispatch", outcome="failed", reason=describe(error), worker=self.worker_id)
+            return False
+        now = precise_utcnow()
+        for wiki in due:
+            if wiki not in self.config.wikis:
+                continue
+            state = states.get(wiki)
+            if state is not None and (state.paused_at(now) or state.held_by_other(self.worker_id, now)):
+                continue
+            lane = self.lane(wiki)
+            if wiki not in threads:
+                threads[wiki] = threading.Thread(target=lane.loop, name=f"lane-{wiki}", daemon=True)
+                threads[wiki].start()
+            lane.wake.set()
+        return not due and not any(lane.busy for lane in self._lanes.values())
+
+    def _once_for(self, wiki: str) -> None:
+        if wiki not in self.config.wikis:
+            self._unconfigured(wiki)
+        else:
+            self.lane(wiki).work(once=True)
+
+    def _unconfigured(self, wiki: str) -> None:
+        rows = claims.claim_talkpages(self.db, self.worker_id, wiki, self.batch_size, self.lease_seconds,
+                                      due_by=self.due_by)
+        for delivery in rows:
+            self.record(delivery, Permanent(f"The wiki {wiki} is no longer configured."))
 
     # --- outcomes ---------------------------------------------------------------------------------
 
-    def _record(self, delivery: Delivery, outcome: Posted | DeliveryOutcome) -> None:
+    def record(self, delivery: Delivery, outcome: Posted | DeliveryOutcome) -> None:
         status = claims.record(self.db, self.worker_id, delivery.id, outcome, self.policy)
         key = {DeliveryStatus.done: "done", DeliveryStatus.skipped: "skipped", DeliveryStatus.pending: "retrying",
                DeliveryStatus.failed: "failed"}.get(status) if status else "lease_lost"
-        self.counts[key or "lease_lost"] += 1
+        with self._counting:
+            self.counts[key or "lease_lost"] += 1
         nomination = delivery.nomination
         log_event(event="delivery", delivery=delivery.id, nomination=nomination.id, wiki=nomination.wiki,
                   channel=delivery.channel, attempt=delivery.attempts, outcome=key,
                   revision=getattr(outcome, "external_id", None), url=getattr(outcome, "url", None),
                   reason=getattr(outcome, "reason", None))
 
-    # --- talk pages -------------------------------------------------------------------------------
+    # --- the wall and social channels -------------------------------------------------------------
 
-    def talkpage_batch(self) -> int:
-        rows = claims.claim(self.db, self.worker_id, [TALKPAGE], self.batch_size, self.lease_seconds,
-                            due_by=self.due_by)
-        by_wiki: dict[str, list[Delivery]] = defaultdict(list)
-        for delivery in rows:
-            by_wiki[delivery.nomination.wiki].append(delivery)
-        for wiki_id, deliveries in by_wiki.items():
-            self._talkpage_wiki(wiki_id, deliveries)
-        return len(rows)
+    def _social_until_idle(self) -> None:
+        while not self.stopping.is_set() and self.settle_wall() + self.social_batch():
+            pass
 
-    def _talkpage_wiki(self, wiki_id: str, deliveries: list[Delivery]) -> None:
-        from wikibot.talkpage import TalkDelivery
-
-        if wiki_id not in self.config.wikis:
-            for delivery in deliveries:
-                self._record(delivery, Permanent(f"The wiki {wiki_id} is no longer configured."))
-            return
-        # Connecting (pywikibot's import, the site's set-up and the login: a dozen round trips on a cold
-        # start) waits on the wiki, rendering the barnstars on the CPU: the two go on at the same time.
-        connecting = self._connect_in_background(wiki_id)
-        items: list[TalkDelivery] = []
-        by_id = {d.id: d for d in deliveries}
-        with self.db.session() as session:
-            opted_out = {d.id for d in deliveries if people.is_opted_out(session, d.nomination.recipient)}
-            user_ids = accounts.known_ids(session, wiki_id, [d.nomination.recipient for d in deliveries])
-            shared = wall.with_personal_pages(session, [d.nomination.recipient for d in deliveries])
-        for delivery in deliveries:
-            if delivery.id in opted_out:
-                self._record(delivery, Skip("The recipient has opted out of Kudos awards."))
-                continue
+    def _social_loop(self) -> None:
+        while not self.stopping.is_set():
             try:
-                rendered = barnstar.render(self.config, delivery, shared=delivery.nomination.recipient in shared)
-            except DomainError as error:
-                self._record(delivery, Permanent(str(error)))
-                continue
-            recipient = delivery.nomination.recipient
-            items.append(TalkDelivery(delivery.id, delivery.key, recipient, rendered,
-                                      retried=delivery.attempts > 1, user_id=user_ids.get(recipient)))
-        if not items:
-            return
-        try:
-            channel = connecting.result()
-        except Exception as error:  # noqa: BLE001 - cannot reach or log in to the wiki: the batch waits
-            reason = f"Cannot connect to {wiki_id}: {type(error).__name__}: {error}"[:500]
-            for item in items:
-                self._record(by_id[item.id], RetryLater(reason))
-            return
-        reported: set[int] = set()
-        on_rename = functools.partial(self._renamed, wiki_id)
-        # Each outcome is written on the writer thread while the next barnstar goes out, so the job waits on
-        # the wiki and on the database at the same time. Writes keep their order; if one fails, nothing more
-        # is posted, and the error ends the batch as it would have without the thread (an edit whose outcome
-        # was not written is found by its marker on the next attempt).
-        failed: list[BaseException] = []
-        writes: list[Future[None]] = []
-
-        def write(delivery: Delivery, outcome: Posted | DeliveryOutcome) -> None:
-            try:
-                self._record(delivery, outcome)
-            except BaseException as error:
-                failed.append(error)
-                raise
-
-        def should_stop() -> bool:
-            return self.stopping.is_set() or bool(failed)
-
-        for delivery_id, outcome in channel.deliver(items, should_stop, on_rename):
-            reported.add(delivery_id)
-            writes.append(self._writer.submit(write, by_id[delivery_id], outcome))
-        for done in writes:
-            done.result()
-        # Stopped part-way (SIGTERM): hand back what was not attempted, without counting an attempt.
-        claims.release(self.db, self.worker_id, [i.id for i in items if i.id not in reported])
-
-    def _renamed(self, wiki_id: str, renames: dict[str, str]) -> None:
-        """The wiki found recipients by account id under new names: Kudos follows (audited)."""
-        try:
-            with self.db.transaction() as session:
-                for old, new in renames.items():
-                    accounts.rename(session, old, new, wiki=wiki_id, actor=JOB_ACTOR,
-                                    reason="the delivery job found the account under a new name")
-        except Exception as error:  # noqa: BLE001 - the barnstar still goes to the new name; next time again
-            log_event(event="rename", wiki=wiki_id, outcome="failed", reason=str(error)[:200], worker=self.worker_id)
-            return
-        for old, new in renames.items():
-            log_event(event="rename", wiki=wiki_id, old=old, new=new, outcome="done", worker=self.worker_id)
-
-    def _connect_in_background(self, wiki_id: str) -> Future[Any]:
-        """The wiki's channel, connected once per process; a failed connection is tried again next batch."""
-        known = self._channels.get(wiki_id)
-        if known is None or (known.done() and known.exception() is not None):
-            from wikibot.talkpage import TalkPageChannel
-
-            known = self._channels[wiki_id] = self._connector.submit(TalkPageChannel.connect,
-                                                                     self.config.wiki(wiki_id))
-        return known
-
-    # --- the wall ---------------------------------------------------------------------------------
+                handled = self.settle_wall() + self.social_batch()
+            except Exception as error:  # noqa: BLE001 - the database is away for a moment: try again
+                log_event(event="social", outcome="failed", reason=describe(error), worker=self.worker_id)
+                handled = 0
+            if not handled:
+                self.stopping.wait(self.interval)
 
     def settle_wall(self) -> int:
         settled = claims.settle_wall(self.db, TALKPAGE, WALL)
         for delivery_id, status in settled.items():
-            self.counts[status.value] += 1
+            with self._counting:
+                self.counts[status.value] += 1
             log_event(event="delivery", delivery=delivery_id, channel=WALL, outcome=status.value)
         return len(settled)
-
-    # --- social channels (kudos.social) -----------------------------------------------------------
 
     def social_batch(self) -> int:
         names: Sequence[str] = sorted(self.config.channels)
@@ -270,7 +264,7 @@ class Runner:
         results = social.send_all(self.config, rows, journal=Journal(self.db))
         for delivery in rows:
             outcome = results.get(delivery.id) or RetryLater("The social channel returned no result.")
-            self._record(delivery, outcome)
+            self.record(delivery, outcome)
         return len(rows)
 
 

@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
-from kudos import campaigns, ids, nominations, review
+from kudos import campaigns, ids, lanes, nominations, review
 from kudos.access import Action, may_review
 from kudos.awards import award_name
 from kudos.errors import DomainError, NotFound
@@ -236,7 +236,9 @@ def deliveries(slug: str) -> str:
         older = url_for("review.deliveries", slug=slug, before=review.Cursor.of(rows[-1]).encode())
     return render_template("deliveries.html", campaign=campaign, rows=rows, older=older, form=RetryForm(),
                            shares=_share_links(session, rows), delivery_sentence=delivery_status.sentence,
-                           delivery_channel=delivery_status.channel_name)
+                           delivery_channel=delivery_status.channel_name,
+                           waiting=lanes.paused(session, campaign.wiki),
+                           wiki_name=current_config().wiki_name(campaign.wiki))
 
 
 def _share_links(session: Session, rows: list[Nomination]) -> dict[int, ShareLinks]:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0011_suggestions'
-down_revision = '0008_allowance'
+down_revision = '0009_lanes'
 branch_labels = None
 depends_on = None
 

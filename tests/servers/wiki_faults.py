@@ -11,17 +11,28 @@ reach the real wiki. Faults, in the forms MediaWiki 1.39 (ApiMain, ApiEditPage) 
 - "maxlag": HTTP 200, `MediaWiki-API-Error: maxlag`, `Retry-After`, `X-Database-Lag`, and the error JSON
   with `lag`, `host`, `type`; nothing is forwarded.
 - "editconflict": HTTP 200 with the API error `editconflict` ("Edit conflict."); nothing is forwarded.
+- "readonly": HTTP 200 with the API error `readonly` and the wiki's `readonlyreason`; nothing is forwarded.
 - "503": HTTP 503 with an HTML body, as a load balancer or PHP-FPM gives when the app servers are busy;
   nothing is forwarded.
+- "badjson": HTTP 200 with a JSON content type but a PHP fatal error's HTML for a body; nothing is forwarded.
+- "reset": the connection is closed at once with a TCP reset, no answer: what the client sees when the
+  server is not there (connection refused or reset); nothing is forwarded.
 - "drop": the request IS forwarded (the edit is saved), then the answer is withheld until the client
   gives up and closes the connection: a timeout after the request was sent.
+
+`retry_after` is the `Retry-After` the proxy's maxlag and 503 answers carry (pywikibot waits that long
+before its next request to the wiki). `seen` keeps every request with the moment it arrived (`at`,
+time.monotonic()), so a test can measure how far apart the edits reached the wiki.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import socket
+import struct
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +42,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-FAULTS = ("maxlag", "editconflict", "503", "drop")
+FAULTS = ("maxlag", "editconflict", "readonly", "503", "badjson", "reset", "drop")
 # Not passed on in either direction: they describe one hop, and the proxy re-frames every body.
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "te",
                "upgrade", "accept-encoding"}
@@ -45,6 +56,7 @@ class ProxiedRequest:
     method: str
     path: str
     params: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def action(self) -> str:
@@ -71,6 +83,7 @@ class FaultProxy:
     """A threaded proxy on 127.0.0.1 forwarding to `target` (e.g. "http://127.0.0.1:8080")."""
 
     target: str
+    retry_after: int = 5
     injected: Counter[str] = field(default_factory=Counter)
     seen: list[tuple[ProxiedRequest, str | None]] = field(default_factory=list, repr=False)  # (request, fault or None)
 
@@ -97,8 +110,9 @@ class FaultProxy:
             self._plans.append(_Plan(fault, count, match))
 
     def clear(self) -> None:
-        """Forget pending faults and what was seen and injected."""
+        """Forget pending faults and what was seen and injected, and answer with the usual Retry-After."""
         with self._lock:
+            self.retry_after = 5
             self._plans.clear()
             self.injected.clear()
             self.seen.clear()
@@ -180,7 +194,23 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._answer(200, api_error("maxlag", f"Waiting for 10.64.0.12: {lag} seconds lagged.", version,
                                             host="10.64.0.12", lag=lag, type="db"),
                              [("MediaWiki-API-Error", "maxlag"),
-                              ("Retry-After", str(max(int(float(maxlag)), 5))), ("X-Database-Lag", str(lag))])
+                              ("Retry-After", str(min(max(int(float(maxlag)), 5), proxy.retry_after))),
+                              ("X-Database-Lag", str(lag))])
+                return
+            if fault == "readonly":
+                self._answer(200, api_error("readonly", "The wiki is currently in read-only mode.", version,
+                                            readonlyreason="Data centre switchover"),
+                             [("MediaWiki-API-Error", "readonly")])
+                return
+            if fault == "badjson":
+                page = b"<br />\n<b>Fatal error</b>: Allowed memory size exhausted in <b>ApiMain.php</b><br />"
+                self._answer(200, page, [])
+                return
+            if fault == "reset":
+                # SO_LINGER with a zero timeout: close() sends a RST instead of a FIN.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
                 return
             if fault == "editconflict":
                 self._answer(200, api_error("editconflict", "Edit conflict.", version),
@@ -188,7 +218,8 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "503":
                 page = b"<html><body><h1>503 Service Unavailable</h1>Our servers are busy.</body></html>"
-                self._answer(503, page, [("Retry-After", "5")], content_type="text/html; charset=utf-8")
+                self._answer(503, page, [("Retry-After", str(proxy.retry_after))],
+                             content_type="text/html; charset=utf-8")
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
             headers["Host"] = f"{proxy._host}:{proxy._port}"
