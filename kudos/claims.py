@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from kudos import audit
+from kudos import audit, wall_version
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -82,7 +82,8 @@ def claim(db: Database, worker_id: str, channels: Sequence[str], limit: int, lea
             .where(Delivery.id.in_(ids), _due(channels, now))
             .values(status=DeliveryStatus.claimed, claimed_by=worker_id, lease_until=lease_until,
                     attempts=Delivery.attempts + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
+            # A claim takes rows that are not done: the wall, and its feeds' validators, stay as they were.
+            .execution_options(synchronize_session=False, **wall_version.UNSEEN)
         )
         rows = session.scalars(
             select(Delivery)
@@ -105,7 +106,7 @@ def release(db: Database, worker_id: str, delivery_ids: Iterable[int]) -> int:
                    Delivery.status == DeliveryStatus.claimed)
             .values(status=DeliveryStatus.pending, claimed_by=None, lease_until=None,
                     attempts=Delivery.attempts - 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **wall_version.UNSEEN)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -371,3 +372,15 @@ class Allowance(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WallVersion(Base):
+    """The version of what the public wall shows (kudos.wall_version): one row, id 1."""
+
+    __tablename__ = "wall_version"
+    __table_args__ = TABLE_ARGS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Unix seconds, a second later at least with every version: the feeds' Last-Modified.
+    modified: Mapped[int] = mapped_column(BigInteger, default=0)
