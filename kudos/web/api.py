@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from kudos import wall
+from kudos.web.conditional import validated
 from kudos.web.context import current_config, db_session
 from kudos.web.i18n import msg_text
 from kudos.web.wall import campaign_arg, int_arg
@@ -16,6 +17,7 @@ DEFAULT_LIMIT = 20
 
 
 @bp.get("/shoutouts")
+@validated
 def shoutouts() -> Response:
     config = current_config()
     wiki = request.args.get("wiki") or None
@@ -36,7 +38,11 @@ def shoutouts() -> Response:
     if len(found) == limit:
         following = url_for("api.shoutouts", before=found[-1].id, limit=limit, wiki=wiki, campaign=campaign,
                             _external=True)
-    response = jsonify(shoutouts=items, next=following)
-    # Public, read-only and free of personal data without consent: any site may read it.
+    return jsonify(shoutouts=items, next=following)
+
+
+@bp.after_request
+def any_site_may_read(response: Response) -> Response:
+    # Public, read-only and free of personal data without consent: any site may read it, 304s and errors too.
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
