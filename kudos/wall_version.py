@@ -43,15 +43,16 @@ UNSEEN = {"kudos_wall_unseen": True}
 _CHANGED = "kudos.wall_changed"
 _UNKNOWN = object()  # an attribute's value the session never loaded: assume the worst
 
-# What the wall shows of each watched table, and which rows it shows at all (`_on_wall`).
-_SHOWN: dict[type, tuple[str, ...]] = {
+# What the wall shows of each watched table (and which rows at all: `_shown`). A column the wall starts to
+# show or filter on belongs here (tests/test_conditional.py compares this with kudos.wall's query).
+SHOWN: dict[type, tuple[str, ...]] = {
     Delivery: ("status", "done_at", "external_url", "nomination_id", "campaign_id", "channel"),
     Nomination: ("status", "wiki", "nominator", "recipient", "award", "message", "link", "created_at",
                  "campaign_id"),
     Person: ("username", "consent"),
     Campaign: ("slug", "name"),
 }
-_TABLES = frozenset(model.__tablename__ for model in _SHOWN)  # type: ignore[attr-defined]
+_TABLES = frozenset(model.__tablename__ for model in SHOWN)  # type: ignore[attr-defined]
 _READ = select(WallVersion.version, WallVersion.modified).where(WallVersion.id == ROW)
 
 
@@ -109,12 +110,12 @@ def _shown(obj: Any, *, before: bool) -> bool:
 
 
 def _shows_change(session: Session) -> bool:
-    if any(type(obj) in _SHOWN and _shown(obj, before=False) for obj in session.new):
+    if any(type(obj) in SHOWN and _shown(obj, before=False) for obj in session.new):
         return True
-    if any(type(obj) in _SHOWN and _shown(obj, before=True) for obj in session.deleted):
+    if any(type(obj) in SHOWN and _shown(obj, before=True) for obj in session.deleted):
         return True
     for obj in session.dirty:
-        shown = _SHOWN.get(type(obj))
+        shown = SHOWN.get(type(obj))
         if shown and (_shown(obj, before=True) or _shown(obj, before=False)) and any(
                 inspect(obj).attrs[key].history.has_changes() for key in shown):
             return True

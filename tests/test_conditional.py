@@ -15,15 +15,16 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import Column, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 from werkzeug.test import TestResponse
 
-from kudos import accounts, campaigns, claims, nominations, people, privacy, wall_version
+from kudos import accounts, campaigns, claims, nominations, people, privacy, wall, wall_version
 from kudos.channels import Posted
 from kudos.config import PROJECT_ROOT, Config
 from kudos.db import Database
-from kudos.models import Consent, Delivery, Nomination, WallVersion, WebSession
+from kudos.models import Base, Consent, Delivery, Nomination, WallVersion, WebSession
 from kudos.web import conditional
 from tests.factories import make_campaign, make_nomination
 from tests.webtools import count_queries, sign_in_as, web_app, web_config
@@ -311,6 +312,16 @@ def test_only_anonymous_public_answers_may_be_kept_by_caches(database: Database)
         session["csrf_token"] = "a token"
     for path in public:
         assert "public" not in _poll(client, path).headers.get("Cache-Control", ""), path
+
+
+def test_every_column_the_wall_reads_is_watched() -> None:
+    """A column added to the wall's query without being watched would let a change hide behind a 304."""
+    read = {(getattr(column.table, "element", column.table).name, column.name)
+            for column in visitors.iterate(wall._base_query()) if isinstance(column, Column)}
+    watched = {(model.__tablename__, name) for model, names in wall_version.SHOWN.items() for name in names}
+    keys = {(table.name, column.name) for table in Base.metadata.tables.values() for column in table.primary_key}
+    assert read - keys <= watched, read - keys - watched
+    assert ("person", "consent") in read and ("nomination", "message") in read  # the query was looked into
 
 
 def test_changes_racing_each_other_each_move_the_version(database: Database) -> None:
