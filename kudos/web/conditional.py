@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response
 
 from kudos import wall_version
 from kudos.config import PROJECT_ROOT, Config
-from kudos.web.context import current_database
+from kudos.web.context import current_database, db_session
 from kudos.web.i18n import current_language
 from kudos.web.sessions import untouched
 
@@ -86,9 +86,14 @@ def validated(view: Callable[..., ResponseReturnValue]) -> Callable[..., Respons
     @functools.wraps(view)
     def page(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         g.public_page = True
-        # Read before the view reads anything: its answer is then at least as new as the tag it carries.
-        with current_database().engine.connect() as connection:
-            version, modified = wall_version.read(connection)
+        # Read before the view reads anything, so its answer is at least as new as the tag it carries.
+        if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+            # Likely a 304: the cheapest lookup there is, on a connection of its own.
+            with current_database().engine.connect() as connection:
+                version, modified = wall_version.read(connection)
+        else:
+            # Certainly rendered: in the transaction (and the connection) the view reads the shout-outs in.
+            version, modified = wall_version.read(db_session().connection())
         tag = _etag(version, modified)
         last_modified = _last_modified(modified)
         if request.if_none_match.star_tag:
