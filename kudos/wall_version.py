@@ -27,7 +27,7 @@ from __future__ import annotations
 import calendar
 from typing import Any
 
-from sqlalchemy import Connection, case, inspect, select
+from sqlalchemy import Connection, case, event, inspect, select
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.orm.attributes import NO_VALUE
@@ -39,7 +39,8 @@ from kudos.outbox import TALKPAGE, WALL
 
 ROW = 1
 # `.execution_options(**UNSEEN)` on a bulk statement that cannot change what the wall shows.
-UNSEEN = {"kudos_wall_unseen": True}
+_UNSEEN = "kudos_wall_unseen"
+UNSEEN = {_UNSEEN: True}
 _CHANGED = "kudos.wall_changed"
 _UNKNOWN = object()  # an attribute's value the session never loaded: assume the worst
 
@@ -64,8 +65,6 @@ def read(connection: Connection | Session) -> tuple[int, int]:
 
 def watch(sessions: sessionmaker[Session]) -> None:
     """Every unit of work of these sessions moves the version when it changes what the wall shows."""
-    from sqlalchemy import event
-
     event.listen(sessions, "after_flush", _after_flush)
     event.listen(sessions, "do_orm_execute", _bulk_statement)
     event.listen(sessions, "before_commit", _before_commit)
@@ -132,7 +131,7 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _TABLES and not state.execution_options.get("kudos_wall_unseen"):
+    if getattr(table, "name", None) in _TABLES and not state.execution_options.get(_UNSEEN):
         state.session.info[_CHANGED] = True
 
 
