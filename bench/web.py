@@ -7,9 +7,11 @@ gunicorn on a free loopback port, and drives `/healthz`, `/`, `/review` (as a si
 session stored as the tool stores sessions), `/feed.atom` and the largest campaign's wall from a
 separate load-generator process:
 first one request at a time (server time: p50/p95 latency), then with several concurrent clients
-(throughput, compared with `/healthz` on the same server in the same run). It ends with
-`RESULT web p95_ms_100k=… ratio_100k_1k=… healthz_ratio=…`, the worst page for each figure.
-Targets (DESIGN §6): p95 < 50 ms at 100k, 100k/1k ≤ 1.3, throughput ≥ 0.25 × /healthz.
+(throughput, compared with `/healthz` on the same server in the same run). It prints
+`RESULT web p95_ms_100k=… ratio_100k_1k=… healthz_ratio=…`, the worst page for each figure, and then,
+for feed readers' polls (`/feed.atom` with If-None-Match, answered 304, against `/healthz` in the same
+rounds), `RESULT web_304 feed_304_ratio=…`.
+Targets (DESIGN §6): p95 < 50 ms at 100k, 100k/1k ≤ 1.3, throughput ≥ 0.25 × /healthz; 304s ≥ 0.8 × /healthz.
 """
 
 from __future__ import annotations
@@ -168,21 +170,26 @@ def serve(config_path: Path, port: int, workers: int, access_log: Path) -> subpr
 
 # ---------------------------------------------------------------- load generator (a separate process)
 
-def fetch(port: int, path: str, cookie: str) -> tuple[int, int]:
+def fetch(port: int, path: str, cookie: str, etag: str = "") -> tuple[int, int]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        headers = {"Cookie": cookie} if cookie else {}
+        if etag:
+            headers["If-None-Match"] = etag
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         return response.status, len(response.read())
     finally:
         connection.close()
 
 
-def client_main(port: int, path: str, cookie: str, mode: str, amount: float, threads: int) -> None:
+def client_main(port: int, path: str, cookie: str, mode: str, amount: float, threads: int, etag: str = "") -> None:
     """Run in its own process. `latency`: `amount` requests one at a time; `rps`: `threads` clients for
-    `amount` seconds. Prints one JSON line."""
+    `amount` seconds; with `etag`, conditional requests that must be answered 304. Prints one JSON line."""
     for _ in range(3):  # warm caches and connection pools
-        fetch(port, path, cookie)
+        status, _size = fetch(port, path, cookie, etag)
+        if etag and status != 304:
+            raise SystemExit(f"{path} with If-None-Match {etag} answered {status}, not 304")
     if mode == "latency":
         for _ in range(int(amount)):
             status, _size = fetch(port, path, cookie)
@@ -195,7 +202,7 @@ def client_main(port: int, path: str, cookie: str, mode: str, amount: float, thr
 
     def worker(n: int) -> None:
         while time.perf_counter() < stop:
-            fetch(port, path, cookie)
+            fetch(port, path, cookie, etag)
             done[n] += 1
 
     began = time.perf_counter()
@@ -302,6 +309,35 @@ def measure(servers: list[Server], args: argparse.Namespace) -> dict[tuple[int, 
     return results
 
 
+def measure_304(server: Server, args: argparse.Namespace, path: str = "/feed.atom") -> dict[str, float]:
+    """Feed readers' polls: throughput of `path` answered 304 Not Modified (If-None-Match with its ETag),
+    interleaved with /healthz in the same rounds."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    etag = response.getheader("ETag") or ""
+    connection.close()
+    rates = {"/healthz": 0.0, path: 0.0}
+    for _round in range(args.rounds):
+        for target in ("/healthz", path):
+            out = subprocess.run([sys.executable, __file__, "--client", str(server.port), target, "", "rps",
+                                  str(args.seconds / args.rounds), str(args.threads),
+                                  *([etag] if target == path else [])],
+                                 check=True, capture_output=True, text=True)
+            run = json.loads(out.stdout.strip().splitlines()[-1])
+            rates[target] += run["requests"] / run["seconds"] / args.rounds
+    return {"rps": rates[path], "healthz_rps": rates["/healthz"], "ratio": rates[path] / rates["/healthz"]}
+
+
+def report_304(conditional: dict[str, float], size: int, path: str = "/feed.atom") -> None:
+    print(f"\n{path} answered 304 (If-None-Match) at {size:,}: {conditional['rps']:.1f} req/s, /healthz "
+          f"{conditional['healthz_rps']:.1f} req/s; feed_304_ratio {conditional['ratio']:.2f} (target >= 0.8: "
+          f"{'met' if conditional['ratio'] >= 0.8 else 'NOT met'})")
+    print(f"RESULT web_304 feed_304_ratio={conditional['ratio']:.2f} feed_304_rps={conditional['rps']:.0f} "
+          f"healthz_rps={conditional['healthz_rps']:.0f}")
+
+
 def report(results: dict[tuple[int, str], dict[str, float]], small: int, large: int, threads: int) -> None:
     print(f"\nserver time (gunicorn access log, one request at a time); throughput with {threads} clients")
     print(f"{'page':<11} {'size':>8} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>8} {'/healthz req/s':>15}")
@@ -330,7 +366,7 @@ def report(results: dict[tuple[int, str], dict[str, float]], small: int, large: 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--client":
         port, path, cookie, mode, amount, threads = sys.argv[2:8]
-        client_main(int(port), path, cookie, mode, float(amount), int(threads))
+        client_main(int(port), path, cookie, mode, float(amount), int(threads), *sys.argv[8:9])
         return
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "mariadb"), default="sqlite")
@@ -357,6 +393,7 @@ def main() -> None:
                 servers.append(server)
                 drops.append(url_drop)
             results = measure(servers, args)
+            conditional = measure_304(servers[-1], args)
         finally:
             for server in servers:
                 server.process.terminate()
@@ -364,6 +401,7 @@ def main() -> None:
             for drop in drops:
                 drop()
     report(results, small, large, args.threads)
+    report_304(conditional, large)
 
 
 if __name__ == "__main__":

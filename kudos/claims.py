@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from kudos import audit
+from kudos import audit, wall_version
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip, Uncertain
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -127,7 +127,8 @@ def _take(session: Session, worker_id: str, ids: list[int], channels: Sequence[s
         .where(Delivery.id.in_(ids), _due(channels, now))
         .values(status=DeliveryStatus.claimed, claimed_by=worker_id, lease_until=lease_until,
                 attempts=Delivery.attempts + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
+        # A claim takes rows that are not done: the wall, and its feeds' validators, stay as they were.
+        .execution_options(synchronize_session=False, **wall_version.UNSEEN)
     )
     rows = session.scalars(
         select(Delivery)
@@ -161,7 +162,7 @@ def release(db: Database, worker_id: str, delivery_ids: Iterable[int]) -> int:
                    Delivery.status == DeliveryStatus.claimed)
             .values(status=DeliveryStatus.pending, claimed_by=None, lease_until=None,
                     attempts=Delivery.attempts - 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **wall_version.UNSEEN)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 

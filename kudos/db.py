@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from kudos import wall_version
+
 
 def make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
@@ -56,6 +58,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Every unit of work that changes what the public wall shows moves its version (conditional requests).
+        wall_version.watch(self.sessions)
 
     @property
     def dialect(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -438,3 +439,15 @@ class Suggestion(Base):
     dismissed_by: Mapped[str | None] = mapped_column(String(NAME))
     thanked_at: Mapped[datetime | None] = mapped_column(DateTime)  # nominated from the suggestions page
     nomination_id: Mapped[int | None] = mapped_column(ForeignKey("nomination.id", ondelete="SET NULL"))
+
+
+class WallVersion(Base):
+    """The version of what the public wall shows (kudos.wall_version): one row, id 1."""
+
+    __tablename__ = "wall_version"
+    __table_args__ = TABLE_ARGS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Unix seconds, a second later at least with every version: the feeds' Last-Modified.
+    modified: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from kudos import wall_version
 from kudos.db import Database
 from kudos.models import Delivery
 
@@ -38,10 +39,11 @@ class Journal:
 
     def sending(self, delivery_id: int) -> None:
         with self.database.transaction() as session:
+            # A social delivery's own mark: nothing the wall shows (kudos.wall_version).
             session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.external_id.is_(None))
-                            .values(external_id=SENDING))
+                            .values(external_id=SENDING).execution_options(**wall_version.UNSEEN))
 
     def not_sent(self, delivery_id: int) -> None:
         with self.database.transaction() as session:
             session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.external_id == SENDING)
-                            .values(external_id=None))
+                            .values(external_id=None).execution_options(**wall_version.UNSEEN))

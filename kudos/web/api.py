@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from kudos import wall
+from kudos.web.conditional import validated
 from kudos.web.context import current_config, db_session
 from kudos.web.i18n import msg_text
 from kudos.web.wall import campaign_arg, int_arg
@@ -27,6 +28,7 @@ def page_size(text: str | None) -> int:
 
 
 @bp.get("/shoutouts")
+@validated
 def shoutouts() -> Response:
     config = current_config()
     wiki = request.args.get("wiki") or None
@@ -53,6 +55,6 @@ def shoutouts() -> Response:
 @bp.after_request
 def readable_by_any_site(response: Response) -> Response:
     """Public, read-only and free of personal data without consent: any site may read every answer, its
-    refusals (an unknown wiki) included."""
+    refusals (an unknown wiki) and its 304s included."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

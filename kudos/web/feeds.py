@@ -3,7 +3,8 @@
 feedgen builds the document with lxml, so a feed is well-formed XML by construction, whatever the text.
 lxml refuses the characters XML forbids, and rows stored before `kudos.plaintext` held Kudos' inputs may
 hold some: every text passes that rule again on its way in. The privacy rule is the wall's: an entry
-names nobody, and quotes nothing, unless the recipient agreed to public sharing.
+names nobody, and quotes nothing, unless the recipient agreed to public sharing. A poll whose copy is
+current is answered 304 before anything here runs (`kudos.web.conditional`).
 """
 
 from __future__ import annotations

@@ -85,6 +85,9 @@ def _begin() -> None:
 
 
 def _finish(response: Any) -> Any:
+    if not g.get("uselang") and request.endpoint != "static":
+        # Chosen from Accept-Language: a cache keeps one copy per language.
+        response.vary.add("Accept-Language")
     stack = g.setdefault("html_language_codes", [])
     if g.pop("page_language_stack", None) is stack and stack:
         pop_html_lang(g.interface_language_code)

@@ -130,6 +130,13 @@ def init_app(app: Flask, config: Config, database: Database) -> None:
     app.session_interface = DatabaseSessionInterface(config, database)
 
 
+def untouched() -> bool:
+    """Whether the request brought no session and its answer will start none: no row, no cookie."""
+    current = session._get_current_object()  # type: ignore[attr-defined]
+    return (isinstance(current, StoredSession) and current.session_id is None and not current
+            and not (current.modified or current.renew or current.stale_cookie))
+
+
 def start_over() -> None:
     """The current session forgets everything and ends; the next response gives the browser a new id."""
     current = session._get_current_object()  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from kudos import campaigns, ids, wall
 from kudos.names import canonical_username
 from kudos.web import feeds
+from kudos.web.conditional import public, validated
 from kudos.web.context import current_config, db_session
 from kudos.web.i18n import msg_text
 
@@ -44,17 +45,20 @@ def _page(template: str, **filters: Any) -> str:
 
 
 @bp.get("/")
+@public
 def index() -> str:
     return _page("wall.html", wiki=wiki_arg(), campaign=campaign_arg())
 
 
 @bp.get("/campaigns/<slug>")
+@public
 def campaign(slug: str) -> str:
     found = campaigns.get(db_session(), slug)
     return _page("campaign_wall.html", campaign=found.slug, campaign_obj=found, wiki=wiki_arg())
 
 
 @bp.get("/users/<wiki>/<path:username>")
+@public
 def person(wiki: str, username: str) -> str | tuple[str, int]:
     config = current_config()
     name = canonical_username(username)
@@ -69,6 +73,7 @@ def person(wiki: str, username: str) -> str | tuple[str, int]:
 
 
 @bp.get("/shoutouts/<id:nomination_id>")
+@public
 def shoutout(nomination_id: int) -> str:
     found = wall.one(db_session(), current_config(), nomination_id)
     if found is None:
@@ -77,12 +82,14 @@ def shoutout(nomination_id: int) -> str:
 
 
 @bp.get("/feed.atom")
+@validated
 def feed() -> Response:
     return feeds.response(msg_text("kudos-feed-title"), url_for("wall.feed", _external=True),
                           url_for("wall.index", _external=True))
 
 
 @bp.get("/campaigns/<slug>/feed.atom")
+@validated
 def campaign_feed(slug: str) -> Response:
     found = campaigns.get(db_session(), slug)
     return feeds.response(msg_text("kudos-feed-campaign-title", found.name),
