@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from kudos import audit, plaintext
 from kudos.config import BUILTIN_CHANNELS, Config
@@ -26,6 +26,17 @@ def get(session: Session, slug: str) -> Campaign:
     if campaign is None:
         raise NotFound("kudos-error-no-campaign", slug)
     return campaign
+
+
+def open_now(session: Session, now: datetime) -> list[Campaign]:
+    """Campaigns taking nominations at `now`, with their members loaded (two queries): each wiki's standing
+    community campaign first, then the others newest first."""
+    return list(session.scalars(
+        select(Campaign).options(selectinload(Campaign.members))
+        .where(or_(Campaign.starts.is_(None), Campaign.starts <= now),
+               or_(Campaign.ends.is_(None), Campaign.ends >= now))
+        .order_by(Campaign.wiki, Campaign.kind != CampaignKind.community, Campaign.created_at.desc(),
+                  Campaign.id.desc())))
 
 
 def create(

@@ -480,10 +480,14 @@ class Reminder:
 
 def reminder_due(campaign: Campaign, now: datetime) -> int | None:
     """7 or 30 when that reminder is showing (for REMINDER_LASTS from its day), else None."""
-    if campaign.ends is None:
+    return _reminder_day(campaign.ends, now)
+
+
+def _reminder_day(ends: datetime | None, now: datetime) -> int | None:
+    if ends is None:
         return None
     for days in sorted(REMINDER_DAYS, reverse=True):
-        due = campaign.ends + timedelta(days=days)
+        due = ends + timedelta(days=days)
         if due <= now < due + REMINDER_LASTS:
             return days
     return None
@@ -491,19 +495,21 @@ def reminder_due(campaign: Campaign, now: datetime) -> int | None:
 
 def reminders(session: Session, actor: Actor, now: datetime) -> list[Reminder]:
     """Follow-up reminders for the campaigns the actor organizes: 7 and 30 days after each one ends, while
-    some participants are still not recognised."""
+    some participants are still not recognised. One query, however many campaigns are due."""
     organized = select(CampaignMember.campaign_id).where(
         CampaignMember.username == actor.username, CampaignMember.role == MemberRole.organizer)
-    candidates = session.scalars(select(Campaign).where(
+    approved = select(Nomination.recipient).where(
+        Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.approved)
+    unrecognised = select(func.count()).select_from(Participant).where(
+        Participant.campaign_id == Campaign.id, Participant.hidden.is_(False),
+        Participant.username.not_in(approved)).scalar_subquery()
+    candidates = session.execute(select(Campaign.slug, Campaign.name, Campaign.ends, unrecognised).where(
         Campaign.id.in_(organized) | Campaign.id.in_(list(actor.organizes)),
         Campaign.ends.is_not(None), Campaign.ends <= now - timedelta(days=min(REMINDER_DAYS)),
         Campaign.ends > now - timedelta(days=max(REMINDER_DAYS)) - REMINDER_LASTS).order_by(Campaign.ends))
     due = []
-    for campaign in candidates:
-        days = reminder_due(campaign, now)
-        if days is None:
-            continue
-        count = unrecognised_count(session, campaign)
-        if count:
-            due.append(Reminder(campaign.slug, campaign.name, days, count))
+    for slug, name, ends, count in candidates:
+        days = _reminder_day(ends, now)
+        if days is not None and count:
+            due.append(Reminder(slug, name, days, int(count)))
     return due

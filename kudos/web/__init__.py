@@ -53,6 +53,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
         auth,
         bulk,
         consent,
+        directory,
         health,
         insight,
         me,
@@ -69,6 +70,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(wall.bp)
+    app.register_blueprint(directory.bp)
     app.register_blueprint(organizers.bp)
     app.register_blueprint(insight.bp)
     app.register_blueprint(suggestions.bp)

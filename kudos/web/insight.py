@@ -3,12 +3,12 @@ organizer's dashboard with follow-up reminders. Every figure comes from the data
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from kudos import campaigns, participants, report
+from kudos import dashboard as dashboard_figures
 from kudos.access import Action
 from kudos.clock import utcnow
 from kudos.errors import DomainError
@@ -133,10 +133,22 @@ def campaign_report_csv(slug: str) -> Response:
 
 @bp.get("/dashboard")
 def dashboard() -> str:
-    # Any signed-in person may look; it lists only the campaigns they organize.
+    # Any signed-in person may look; it shows only the campaigns they organize (an admin's too: the review
+    # queue and the failed deliveries page are where admins see every campaign).
     actor = require(Action.manage_self)
     session = db_session()
-    due = report.reminders(session, actor, utcnow())
-    mine = list(session.scalars(select(Campaign).where(Campaign.id.in_(list(actor.organizes)))
-                                .order_by(Campaign.created_at.desc()))) if actor.organizes else []
-    return render_template("dashboard.html", reminders=due, campaigns=mine)
+    now = utcnow()
+    due = report.reminders(session, actor, now)
+    mine = dashboard_figures.organized(session, actor.username, current_config().channels, now)
+    return render_template("dashboard.html", reminders=due, campaigns=mine, now=now,
+                           settings=_settings_endpoint())
+
+
+# The campaign's settings page is served by another part of the tool; the dashboard finds it by its
+# address, and links to it only once it is there.
+SETTINGS_RULE = "/campaigns/<slug>/settings"
+
+
+def _settings_endpoint() -> str | None:
+    return next((rule.endpoint for rule in current_app.url_map.iter_rules()
+                 if rule.rule == SETTINGS_RULE and "GET" in (rule.methods or ())), None)
