@@ -499,7 +499,7 @@ def reminders(session: Session, actor: Actor, now: datetime) -> list[Reminder]:
     organized = select(CampaignMember.campaign_id).where(
         CampaignMember.username == actor.username, CampaignMember.role == MemberRole.organizer)
     approved = select(Nomination.recipient).where(
-        Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.approved)
+        Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.approved).correlate(Campaign)
     unrecognised = select(func.count()).select_from(Participant).where(
         Participant.campaign_id == Campaign.id, Participant.hidden.is_(False),
         Participant.username.not_in(approved)).scalar_subquery()

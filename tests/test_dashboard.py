@@ -15,11 +15,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from kudos import campaigns, dashboard, nominations
+from kudos import campaigns, dashboard, nominations, participants, report
+from kudos.access import Actor
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.db import Database
-from kudos.models import Campaign, DeliveryStatus, MemberRole, Nomination
+from kudos.models import Campaign, DeliveryStatus, MemberRole, Nomination, ParticipantSource
 from tests.factories import make_campaign, make_nomination
 from tests.webtools import sign_in_as, web_app, web_config
 
@@ -232,3 +233,18 @@ def test_the_page_in_hebrew_and_odia(client: FlaskClient, language: str, directi
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'dir="{direction}"' in page and words in page
+
+
+def test_a_reminder_counts_the_participants_thanked_in_that_campaign_only(database: Database) -> None:
+    """Pat was thanked in another campaign, which does not thank Pat for this one; Ravi was thanked here."""
+    config = web_config(database)
+    with database.transaction() as session:
+        ended = make_campaign(session, config, slug="ended", organizers=("Olga",), starts=NOW - timedelta(days=20))
+        elsewhere = make_campaign(session, config, slug="ended-too", organizers=("Oscar",))
+        participants.add(session, ended, ["Pat", "Ravi", "Sunil"], ParticipantSource.paste, "Olga")
+        _approved(session, config, ended, "Ravi", {})
+        _approved(session, config, elsewhere, "Pat", {})
+        ended.ends = NOW - timedelta(days=8)
+        olga = Actor.of(config, "Olga")
+        assert [(r.slug, r.days_after, r.unrecognised) for r in report.reminders(session, olga, NOW)] == [
+            ("ended", 7, 2)]
