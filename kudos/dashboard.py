@@ -37,6 +37,7 @@ class CampaignStatus:
     slug: str
     name: str
     wiki: str
+    language: str | None  # of the campaign's name
     kind: CampaignKind
     starts: datetime | None
     ends: datetime | None
@@ -79,8 +80,9 @@ def organized(session: Session, username: str, social_channels: Iterable[str], n
                 .scalar_subquery())
     mine = select(CampaignMember.campaign_id).where(CampaignMember.username == username,
                                                     CampaignMember.role == MemberRole.organizer)
-    query = (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.kind, Campaign.starts,
-                    Campaign.ends, waiting, oldest, delivered, _count_deliveries({TALKPAGE}, DeliveryStatus.skipped),
+    query = (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
+                    Campaign.starts, Campaign.ends, waiting, oldest, delivered,
+                    _count_deliveries({TALKPAGE}, DeliveryStatus.skipped),
                     _count_deliveries({TALKPAGE} | social, DeliveryStatus.failed), awaiting)
              .where(Campaign.id.in_(mine))
              .order_by(Campaign.created_at.desc(), Campaign.id.desc()))

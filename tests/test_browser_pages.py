@@ -48,6 +48,7 @@ PAGES: dict[str, Shot | str] = {
     "wall.campaign": Shot("campaign-wall", f"/campaigns/{EVENT}", ANONYMOUS),
     "wall.person": Shot("person-wall", f"/users/orwiki/{RECIPIENT}", ANONYMOUS),
     "wall.shoutout": Shot("shoutout", "/shoutouts/{delivered}", ANONYMOUS),
+    "directory.index": Shot("campaigns", "/campaigns", ANONYMOUS),
     "auth.login": Shot("login", "/login", ANONYMOUS),
     "nominate.form": Shot("nominate", f"/nominate?campaign={OPEN}", NOMINATOR),
     "me.index": Shot("me", "/me", NOMINATOR),
