@@ -41,10 +41,11 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     sessions.init_app(app, config, app.extensions["kudos.db"])
     transport.init_app(app, config)
 
-    from kudos.web import conditional, formats, i18n
+    from kudos.web import conditional, formats, fragments, i18n
 
     i18n.init_app(app)
     formats.init_app(app)
+    fragments.init_app(app)
     conditional.init_app(app, config)
 
     from kudos.web import (

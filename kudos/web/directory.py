@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template
+from markupsafe import Markup
 
 from kudos import campaigns
 from kudos.clock import utcnow
-from kudos.models import Campaign
 from kudos.web.conditional import public
 from kudos.web.context import current_config, db_session
+from kudos.web.fragments import render_each
 
 bp = Blueprint("directory", __name__)
 
@@ -21,17 +22,20 @@ class WikiGroup:
     wiki: str
     name: str
     language: str | None
-    campaigns: list[Campaign]
+    cards: Markup
 
 
 @bp.get("/campaigns")
 @public
 def index() -> str:
     config = current_config()
-    groups: dict[str, list[Campaign]] = {}
+    groups: dict[str, list[campaigns.Listed]] = {}
     for campaign in campaigns.open_now(db_session(), utcnow()):
         groups.setdefault(campaign.wiki, []).append(campaign)
-    shown = sorted((WikiGroup(wiki, config.wiki_name(wiki), _language(wiki), found) for wiki, found in groups.items()),
+    # Each card is kept while nothing it shows changes (kudos.web.fragments): the directory is a busy page.
+    shown = sorted((WikiGroup(wiki, config.wiki_name(wiki), _language(wiki),
+                              render_each("_campaign_card.html", "card", ((c,) for c in found)))
+                    for wiki, found in groups.items()),
                    key=lambda group: group.name.casefold())
     return render_template("campaigns.html", groups=shown)
 

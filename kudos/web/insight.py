@@ -13,6 +13,7 @@ from kudos.access import Action
 from kudos.clock import utcnow
 from kudos.errors import DomainError
 from kudos.models import Campaign, ParticipantSource
+from kudos.web import dashboard_cards
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.forms import EmptyForm
 from kudos.web.guard import require
@@ -140,8 +141,8 @@ def dashboard() -> str:
     now = utcnow()
     due = report.reminders(session, actor, now)
     mine = dashboard_figures.organized(session, actor.username, current_config().channels, now)
-    return render_template("dashboard.html", reminders=due, campaigns=mine, now=now,
-                           settings=_settings_endpoint())
+    return render_template("dashboard.html", reminders=due, campaigns=mine,
+                           cards=dashboard_cards.cards_html(mine, now, _settings_endpoint()))
 
 
 # The campaign's settings page is served by another part of the tool; the dashboard finds it by its
