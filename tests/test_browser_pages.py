@@ -213,7 +213,7 @@ def test_nominate_form_by_keyboard_alone(site: tuple[str, dict[str, object]], pa
 
 
 # Every page an organizer reaches, in English and in Odia (longer words, another script): none may scroll sideways.
-ORGANIZER_PAGES = ["/nominate", "/me", "/privacy", "/me/delete", "/dashboard", "/campaigns/workshop-demo",
+ORGANIZER_PAGES = ["/nominate", "/me", "/privacy", "/me/delete", "/dashboard", "/campaigns", "/campaigns/workshop-demo",
                    "/campaigns/workshop-demo/report", "/campaigns/workshop-demo/participants",
                    "/campaigns/workshop-demo/follow-up", "/campaigns/workshop-demo/bulk",
                    "/campaigns/workshop-demo/deliveries", "/campaigns/odia-photo-walk/deliveries",
@@ -260,4 +260,18 @@ def test_the_suggestions_page_fits_a_phone_in_hebrew(site: tuple[str, dict[str, 
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.locator(".kudos-suggestion").count() == 3  # two of the demo's walkers and the long-titled one
     problems = capture(page, screenshot_dir, "suggestions-he")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("path", "name"), [("/campaigns", "campaigns-he"), ("/dashboard", "dashboard-he")])
+def test_the_directory_and_the_dashboard_in_hebrew(site: tuple[str, dict[str, object]], pages: dict[str | None, Any],
+                                                   screenshot_dir: Path, path: str, name: str) -> None:
+    """Right to left, with Odia campaign names and English user names inside, at desktop and phone width."""
+    base, _ids = site
+    page = pages[ORGANIZER]
+    response = page.goto(f"{base}{path}?uselang=he")
+    assert response is not None and response.status == 200
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.locator(".kudos-directory-campaign, .kudos-home-campaign").count() >= 3
+    problems = capture(page, screenshot_dir, name)
     assert not problems, "\n".join(problems)
