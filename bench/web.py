@@ -52,6 +52,8 @@ DIRECTOR = "Bench Director"  # organizes all 30 campaigns: the dashboard
 SIGNED_IN = {"/review": ORGANIZER, "/dashboard": DIRECTOR}
 CAMPAIGNS = 30
 SOCIAL = "mastodon"  # the first third of the campaigns post there too
+RECENT = 1000  # nominations of the last days, the same at every size (see seed)
+HISTORY_GAP = timedelta(days=31)  # history is older than a week and than the consent window (30 days)
 SECRET = "bench-secret-" + secrets.token_hex(16)
 MARIADB = "mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
 
@@ -59,10 +61,15 @@ MARIADB = "mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
 # ---------------------------------------------------------------- seeding
 
 def seed(url: str, size: int) -> None:
-    """`size` nominations, one every 30 seconds up to yesterday: 10% pending in the organizer's campaign, 85%
-    approved, 5% rejected. Of the approved barnstars 97% were posted, 2% skipped and 1% failed; the
-    campaigns with a social channel have a post for each, done, skipped or waiting as the recipient's
-    consent says (a month's worth waiting, older ones expired)."""
+    """`size` nominations, one every 30 seconds: 10% pending in the organizer's campaign, 85% approved, 5%
+    rejected. Of the approved barnstars 97% were posted, 2% skipped and 1% failed; the campaigns with a social
+    channel have a post for each, done, skipped or waiting as the recipient's consent says (a month's worth
+    waiting, older ones expired).
+
+    Every size has the same recent past: the last RECENT nominations end a day ago, and any before them are
+    more than a month older. What a larger size adds is history, which is what the 100k/1k target is about;
+    the dashboard's figures of the last seven days, and the posts waiting for consent, then count the same
+    rows at both sizes."""
     from sqlalchemy import insert
 
     from kudos import migrate
@@ -76,7 +83,8 @@ def seed(url: str, size: int) -> None:
     start = now - timedelta(days=1, seconds=size * 30)
     with engine.begin() as connection:
         campaigns = [{"id": i, "slug": f"campaign-{i}", "name": f"Campaign {i}", "wiki": wiki, "kind": "event",
-                      "description": "", "channels": [SOCIAL] if i <= CAMPAIGNS // 3 else [], "created_at": start}
+                      "description": "", "channels": [SOCIAL] if i <= CAMPAIGNS // 3 else [],
+                      "created_at": start - HISTORY_GAP}
                      for i, wiki in enumerate(["orwiki", "enwiki"] * (CAMPAIGNS // 2), start=1)]
         connection.execute(insert(Campaign), campaigns)
         connection.execute(insert(CampaignMember), [
@@ -98,7 +106,7 @@ def seed(url: str, size: int) -> None:
             deliveries.clear()
 
         for i in range(1, size + 1):
-            created = start + timedelta(seconds=i * 30)
+            created = start + timedelta(seconds=i * 30) - (HISTORY_GAP if i <= size - RECENT else timedelta(0))
             kind = rng.random()
             status = "pending" if kind < 0.10 else "rejected" if kind < 0.15 else "approved"
             campaign = 1 if status == "pending" or rng.random() < 0.3 else rng.randint(2, CAMPAIGNS)

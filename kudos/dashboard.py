@@ -47,7 +47,9 @@ class CampaignStatus:
     delivered_week: int  # barnstars posted on talk pages in the last seven days
     skipped: int  # barnstars not posted, for a reason the deliveries page gives
     failed: int  # deliveries on any channel that gave up; an organizer can retry them
-    awaiting_consent: int  # recipients who have not yet answered whether they may be named on social networks
+    # Social posts held until their recipients answer whether they may be named on social networks. Posts, not
+    # people: counted from the index alone, where telling the people apart reads every post's nomination.
+    awaiting_consent: int
 
     def is_open(self, at: datetime) -> bool:
         return (self.starts is None or self.starts <= at) and (self.ends is None or at <= self.ends)
@@ -68,17 +70,13 @@ def _statement() -> Select[Any]:
                  .where(Delivery.campaign_id == Campaign.id, Delivery.channel == TALKPAGE,
                         Delivery.status == DeliveryStatus.done, Delivery.done_at >= bindparam("since"))
                  .scalar_subquery())
-    awaiting = (select(func.count(Nomination.recipient.distinct()))
-                .select_from(Delivery).join(Nomination, Nomination.id == Delivery.nomination_id)
-                .where(Delivery.campaign_id == Campaign.id, Delivery.channel.in_(bindparam("social", expanding=True)),
-                       Delivery.status == DeliveryStatus.awaiting_consent)
-                .scalar_subquery())
     mine = select(CampaignMember.campaign_id).where(CampaignMember.username == bindparam("username"),
                                                     CampaignMember.role == MemberRole.organizer)
     return (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
                    Campaign.starts, Campaign.ends, waiting, oldest, delivered,
                    _count_deliveries("talkpage", DeliveryStatus.skipped),
-                   _count_deliveries("failing", DeliveryStatus.failed), awaiting)
+                   _count_deliveries("failing", DeliveryStatus.failed),
+                   _count_deliveries("social", DeliveryStatus.awaiting_consent))
             .where(Campaign.id.in_(mine))
             .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
 

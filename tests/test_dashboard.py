@@ -105,11 +105,11 @@ def test_each_campaign_has_its_own_figures_and_only_its_organizers_see_them(data
         olga2 = dashboard.organized(session, "Olga2", SOCIAL, NOW)
         nobody = dashboard.organized(session, "Nina", SOCIAL, NOW)
     # Newest first. walk-more: no queue, one skipped barnstar, two failed deliveries (the failed wall copies
-    # of walk-b are not Olga's, and a wall copy never counts), two people asked for consent. walk: Esha,
-    # whose barnstar came eight days ago, has not answered yet.
-    assert [_figures(row) for row in olga] == [("walk-more", 0, 2, 1, 2, 2), ("walk", 3, 1, 0, 0, 1)]
-    assert [_figures(row) for row in oscar] == [("walk-more", 0, 2, 1, 2, 2)]
-    assert [_figures(row) for row in olga2] == [("walk-b", 4, 4, 1, 4, 5)]
+    # of walk-b are not Olga's, and a wall copy never counts), three social posts waiting for consent (Jaya's
+    # two, Kiran's Matrix post). walk: Esha, whose barnstar came eight days ago, has not answered yet.
+    assert [_figures(row) for row in olga] == [("walk-more", 0, 2, 1, 2, 3), ("walk", 3, 1, 0, 0, 2)]
+    assert [_figures(row) for row in oscar] == [("walk-more", 0, 2, 1, 2, 3)]
+    assert [_figures(row) for row in olga2] == [("walk-b", 4, 4, 1, 4, 6)]
     assert nobody == []
     walk = olga[1]
     assert walk.oldest_waiting == NOW - timedelta(days=3, hours=2)
@@ -127,13 +127,13 @@ def test_a_delivery_exactly_seven_days_old_still_counts_and_one_older_does_not(d
 
 
 def test_an_unconfigured_social_channel_is_not_read(database: Database) -> None:
-    """Consent asked on channels the configuration no longer has is not counted: the figure follows the
-    channels named (those of the configuration), so every delivery figure reads index ranges."""
+    """Posts for channels the configuration no longer has are not counted: the figure follows the channels
+    named (those of the configuration), so every delivery figure reads index ranges."""
     config = web_config(database)
     with database.transaction() as session:
         walk = make_campaign(session, config, slug="walk", organizers=("Olga",), channels=SOCIAL)
         _approved(session, config, walk, "Asha", {})
-        assert [row.awaiting_consent for row in dashboard.organized(session, "Olga", SOCIAL, NOW)] == [1]
+        assert [row.awaiting_consent for row in dashboard.organized(session, "Olga", SOCIAL, NOW)] == [2]
         assert [row.awaiting_consent for row in dashboard.organized(session, "Olga", ("mastodon",), NOW)] == [1]
         assert [row.awaiting_consent for row in dashboard.organized(session, "Olga", (), NOW)] == [0]
 
@@ -168,12 +168,12 @@ def test_the_page_shows_each_figure_with_the_way_to_act_on_it(client: FlaskClien
     assert 'href="/review?campaign=walk"' in walk
     assert "1 barnstar posted in the last seven days." in walk
     assert _figure(walk, "not-delivered") is None  # shown only when something was not delivered
-    assert "1 recipient has not yet answered whether their award may be shared" in walk
+    assert "2 social posts wait until their recipients answer whether their awards may be shared." in walk
     assert "No nomination waits for review." in more
     assert _figure(more, "not-delivered") == 'data-skipped="1" data-failed="2"'
     assert "1 barnstar was not posted." in more and "2 deliveries failed and can be retried." in more
     assert 'href="/campaigns/walk-more/deliveries">See the deliveries</a>' in more
-    assert "2 recipients have not yet answered whether their award may be shared" in more
+    assert "3 social posts wait until their recipients answer" in more
     for path in ("/review?campaign=walk-more", "/campaigns/walk-more/bulk", "/campaigns/walk-more/follow-up",
                  "/campaigns/walk-more/report", "/campaigns/walk-more/suggestions",
                  "/campaigns/walk-more/deliveries", "/campaigns/walk-more/participants"):
