@@ -15,6 +15,7 @@ from kudos import campaigns
 from kudos.clock import utcnow
 from kudos.db import Database
 from kudos.models import MemberRole
+from kudos.web import nominate
 from tests.factories import make_campaign
 from tests.webtools import count_queries, sign_in_as, web_app, web_config
 
@@ -160,3 +161,21 @@ def test_a_campaign_that_cannot_be_chosen_is_named_with_the_reason(client: Flask
     assert len(notices) == 1 and notices[0].startswith(sentence), notices
     assert notices[0].endswith("See all open campaigns.")
     assert chosen != slug
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_campaign_that_opens_while_the_form_is_made_is_named_without_a_date(
+        client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The form lists the campaigns open when it starts; "later" opens two days on, and by the time the notice
+    is written it has (the clock jumps): the notice says only that it was not open."""
+    calls: list[None] = []
+
+    def clock() -> datetime:
+        calls.append(None)
+        return NOW if len(calls) == 1 else NOW + timedelta(days=3)
+
+    monkeypatch.setattr(nominate, "utcnow", clock)
+    chosen, notices = _notices(client, "later")
+    assert notices == ["The campaign Campaign later is not open for nominations now; choose one below. "
+                       "See all open campaigns."]
+    assert chosen != "later"

@@ -131,9 +131,10 @@ def _campaign_notice(wanted: str) -> Markup:
         sentence = msg("kudos-prefill-campaign", bdi(prefill.short(slug)))
     elif found.starts is not None and found.starts > utcnow():
         sentence = msg("kudos-prefill-campaign-not-started", bdi(found.name), day_tag(found.starts))
-    else:
-        assert found.ends is not None  # open unless it has ended
+    elif found.ends is not None and found.ends < utcnow():
         sentence = msg("kudos-prefill-campaign-ended", bdi(found.name), day_tag(found.ends))
+    else:  # it opened between the two reads
+        sentence = msg("kudos-prefill-campaign-closed", bdi(found.name))
     link = Markup('<a href="{}">{}</a>').format(url_for("directory.index"), msg("kudos-prefill-campaign-directory"))
     return Markup(" ").join([sentence, link])
 
