@@ -126,7 +126,7 @@ def may(actor: Actor | None, action: Action, obj: Campaign | Nomination | NewCam
             return Decision(False, "Only a pending nomination can be withdrawn.")
         return ALLOW
     if action == Action.review:
-        return _may_review(actor, obj)
+        return _may_review(actor, obj if isinstance(obj, (Campaign, Nomination)) else None)
     if action == Action.see_review_queue:
         if actor.admin or actor.organizes:
             return ALLOW

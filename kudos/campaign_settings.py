@@ -34,6 +34,7 @@ EVENT_URL_MAX = 500
 MAX_LEAD = timedelta(days=365)  # a campaign may be set up at most a year before it starts
 KINDS = (CampaignKind.event, CampaignKind.workshop)  # the community campaign of each wiki is made by Kudos
 HISTORY = 10
+RESERVED = frozenset({"new"})  # /campaigns/new is the creation form, not a campaign
 # A CampaignEvents registration: Special:EventDetails/<id> or Special:RegisterForEvent/<id>, as a path or title=.
 _EVENT_PAGE = re.compile(r"^Special:(?:EventDetails|RegisterForEvent)/(\d{1,12})$", re.IGNORECASE)
 
@@ -109,7 +110,7 @@ def problems(session: Session, config: Config, settings: Settings, campaign: Cam
     elif len(settings.name) > NAME_MAX:
         found["name"] = DomainError("kudos-error-campaign-name-long", NAME_MAX)
     if campaign is None:
-        if not SLUG.fullmatch(settings.slug):
+        if not SLUG.fullmatch(settings.slug) or settings.slug in RESERVED:
             found["slug"] = DomainError("kudos-error-campaign-slug")
         elif session.scalar(select(Campaign.id).where(Campaign.slug == settings.slug)) is not None:
             found["slug"] = DomainError("kudos-error-campaign-exists", settings.slug)
@@ -121,7 +122,8 @@ def problems(session: Session, config: Config, settings: Settings, campaign: Cam
     allowed_kinds = KINDS if campaign is None else (*KINDS, campaign.kind)
     if settings.kind not in allowed_kinds:
         found["kind"] = DomainError("kudos-error-campaign-kind")
-    if settings.starts and settings.starts > now + MAX_LEAD and (campaign is None or settings.starts != campaign.starts):
+    unchanged = campaign is not None and settings.starts == campaign.starts
+    if settings.starts and settings.starts > now + MAX_LEAD and not unchanged:
         found["starts"] = DomainError("kudos-error-campaign-too-far")
     if settings.starts and settings.ends and settings.ends < settings.starts:
         found["ends"] = DomainError("kudos-error-campaign-dates")
