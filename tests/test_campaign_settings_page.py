@@ -150,7 +150,10 @@ def test_the_participant_import_starts_from_the_event_page(database: Database) -
     assert re.search(r'id="event" name="event"[^>]*value="4711"', page)
 
 
-@pytest.mark.parametrize("language,marker", [("or", '<html lang="or" dir="ltr">'), ("he", '<html lang="he" dir="rtl">')])
+LANGUAGES = [("or", '<html lang="or" dir="ltr">'), ("he", '<html lang="he" dir="rtl">')]
+
+
+@pytest.mark.parametrize("language,marker", LANGUAGES)
 def test_the_settings_page_speaks_odia_and_hebrew(database: Database, language: str, marker: str) -> None:
     page = _client(database, "Olga").get(f"/campaigns/walk/settings?uselang={language}").get_data(as_text=True)
     assert marker in page
