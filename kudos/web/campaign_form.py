@@ -316,7 +316,8 @@ def change_lines(details: dict[str, Any]) -> list[tuple[str, str, str]]:
     before, after = details.get("before") or {}, details.get("after") or {}
     if not isinstance(before, dict) or not isinstance(after, dict):
         return []
-    return [(msg(LABELS[key]), _text(before.get(key)), _text(after.get(key))) for key in after if key in LABELS]
+    lines = [(key, _text(before.get(key)), _text(after.get(key))) for key in after if key in LABELS]
+    return [(msg(LABELS[key]), old, new) for key, old, new in lines if old != new]
 
 
 def _text(value: Any) -> str:
