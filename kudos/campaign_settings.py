@@ -26,12 +26,14 @@ from kudos.config import Config, Wiki
 from kudos.errors import DomainError
 from kudos.models import AuditEvent, Campaign, CampaignKind, MemberRole, Nomination, ParticipantSource
 from kudos.names import canonical_username
+from kudos.wikiapi import possible_title
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
 EVENT_URL_MAX = 500
 MAX_LEAD = timedelta(days=365)  # a campaign may be set up at most a year before it starts
+MAX_EDITS = 10_000_000  # more than anyone has made; keeps the number inside the column
 KINDS = (CampaignKind.event, CampaignKind.workshop)  # the community campaign of each wiki is made by Kudos
 HISTORY = 10
 RESERVED = frozenset({"new"})  # /campaigns/new is the creation form, not a campaign
@@ -148,6 +150,11 @@ def problems(session: Session, config: Config, settings: Settings, campaign: Cam
                 break
     if settings.min_editcount is not None and settings.min_editcount < 0:
         found["min_editcount"] = DomainError("kudos-error-campaign-editcount")
+    elif settings.min_editcount is not None and settings.min_editcount > MAX_EDITS:
+        found["min_editcount"] = DomainError("kudos-error-campaign-editcount-high", MAX_EDITS)
+    impossible = [n for n in settings.trusted if not possible_title(n)]
+    if impossible:
+        found["trusted"] = DomainError("kudos-error-campaign-trusted-name", impossible[0][:80])
     if settings.event_url:
         try:
             event_source(config, settings.event_url)

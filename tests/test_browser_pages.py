@@ -219,7 +219,7 @@ ORGANIZER_PAGES = ["/nominate", "/me", "/privacy", "/me/delete", "/dashboard", "
                    "/campaigns/workshop-demo/follow-up", "/campaigns/workshop-demo/bulk",
                    "/campaigns/workshop-demo/deliveries", "/campaigns/odia-photo-walk/deliveries",
                    "/campaigns/workshop-demo/organizers", "/users/orwiki/Nobody",
-                   "/campaigns/odia-photo-walk/suggestions"]
+                   "/campaigns/odia-photo-walk/suggestions", "/campaigns/workshop-demo/settings"]
 NOT_FOUND = {"/users/orwiki/Nobody"}  # no page for someone never thanked: its 404 page must fit too
 
 

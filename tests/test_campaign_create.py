@@ -145,6 +145,9 @@ BAD = [
     ("min_editcount", {"min_editcount": "many"}, "Enter a whole number, such as 50."),
     ("event_url", {"event_url": "https://example.org/event"}, "Give the address of a CampaignEvents registration"),
     ("starts", {"starts": "next Saturday"}, "Enter a date and time such as 2026-12-05 10:00."),
+    ("ends", {"ends": "0001-01-01T00:00"}, "Enter a date and time such as 2026-12-05 10:00."),
+    ("min_editcount", {"min_editcount": "99999999999999999999"}, "The minimum edit count can be at most"),
+    ("trusted", {"trusted": "Tara\nTina{{x}}"}, "“Tina{{x}}” cannot be a user name."),
 ]
 
 

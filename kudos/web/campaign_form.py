@@ -178,9 +178,11 @@ def _read(form: CampaignForm, config: Config) -> Settings | None:
 def _date(text: str) -> datetime | None:
     for pattern in DATE_FORMATS:
         try:
-            return datetime.strptime(text, pattern)
+            moment = datetime.strptime(text, pattern)
         except ValueError:
             continue
+        # Years far from now are typos, and a time zone shift at the calendar's ends would overflow.
+        return moment if 2000 <= moment.year <= 9000 else None
     return None
 
 
