@@ -112,10 +112,9 @@ def problems(session: Session, config: Config, settings: Settings, campaign: Cam
     elif len(settings.name) > NAME_MAX:
         found["name"] = DomainError("kudos-error-campaign-name-long", NAME_MAX)
     if campaign is None:
-        if not SLUG.fullmatch(settings.slug) or settings.slug in RESERVED:
-            found["slug"] = DomainError("kudos-error-campaign-slug")
-        elif session.scalar(select(Campaign.id).where(Campaign.slug == settings.slug)) is not None:
-            found["slug"] = DomainError("kudos-error-campaign-exists", settings.slug)
+        refused = slug_problem(session, settings.slug)
+        if refused is not None:
+            found["slug"] = refused
     wiki = config.wikis.get(settings.wiki)
     if wiki is None:
         found["wiki"] = DomainError("kudos-error-campaign-wiki", settings.wiki, ", ".join(sorted(config.wikis)))
@@ -161,6 +160,15 @@ def problems(session: Session, config: Config, settings: Settings, campaign: Cam
         except DomainError as error:
             found["event_url"] = error
     return found
+
+
+def slug_problem(session: Session, slug: str) -> DomainError | None:
+    """Why a new campaign cannot have this short name, or None when it can (for now: the form checks again)."""
+    if not SLUG.fullmatch(slug) or slug in RESERVED:
+        return DomainError("kudos-error-campaign-slug")
+    if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
+        return DomainError("kudos-error-campaign-exists", slug)
+    return None
 
 
 def event_source(config: Config, url: str) -> tuple[ParticipantSource, str]:

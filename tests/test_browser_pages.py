@@ -74,6 +74,7 @@ PAGES: dict[str, Shot | str] = {
     "api.shoutouts": "JSON API",
     "insight.campaign_report_csv": "CSV download",
     "privacy.download": "JSON download",
+    "campaign_form.slug_check": "JSON answer for the creation form's script",
     "auth.oauth_callback": "returns from the wiki's OAuth sign-in with a redirect (404 without an OAuth consumer)",
 }
 # Pages that no GET route renders on its own.
@@ -279,6 +280,11 @@ def test_an_admin_creates_a_campaign_through_the_form(chromium: Any, site: tuple
         assert page.get_attribute("html", "dir") == ("rtl" if language == "he" else "ltr")
         page.fill("#name", f"Browser Workshop {language}")
         assert page.input_value("#slug") == f"browser-workshop-{language}"
+        page.locator("#slug-check[data-available=true]").wait_for()
+        page.fill("#slug", OPEN)  # the demo's photo walk has it: the form says so before submitting
+        page.locator("#slug-check[data-available=false]").wait_for()
+        assert OPEN in page.inner_text("#slug-check")
+        page.fill("#slug", f"browser-workshop-{language}")
         page.select_option("#wiki", "orwiki")
         page.check("input[name=kind][value=workshop]")
         page.fill("#starts", "2026-12-05T10:00")

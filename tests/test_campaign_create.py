@@ -188,3 +188,14 @@ def test_the_form_speaks_odia_and_hebrew(database: Database, language: str, mark
     assert marker in page
     title = {"or": "ଏକ ଅଭିଯାନ ତିଆରି କରନ୍ତୁ", "he": "יצירת מבצע"}[language]
     assert f"<h1>{title}</h1>" in page
+
+
+def test_the_form_can_ask_whether_a_short_name_is_free(database: Database) -> None:
+    client = _client(database, "Ada")
+    assert client.get("/campaigns/new/slug?slug=sat-workshop").get_json() == {
+        "slug": "sat-workshop", "available": True, "message": None}
+    assert client.post("/campaigns/new", data=FORM).status_code == 302
+    taken = client.get("/campaigns/new/slug?slug=sat-workshop").get_json()
+    assert taken["available"] is False and taken["message"] == "A campaign called “sat-workshop” already exists."
+    bad = client.get("/campaigns/new/slug?slug=Bad%20Slug&uselang=or").get_json()
+    assert bad["available"] is False and bad["message"].startswith("ଅଭିଯାନର")

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 
-from kudos import campaign_settings, campaigns
+from kudos import campaign_settings, campaigns, plaintext
 from kudos.access import Action, NewCampaign, Shortfall, creation_shortfalls, may
 from kudos.awards import catalogue
 from kudos.campaign_settings import Invalid, Settings
@@ -23,7 +23,7 @@ from kudos.models import Campaign, CampaignKind, MemberRole
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.forms import EmptyForm, Form, UsernameForm
 from kudos.web.guard import acting_actor, allowed, current_actor, require
-from kudos.web.i18n import bdi, lazy_msg, msg
+from kudos.web.i18n import bdi, lazy_msg, msg, msg_text
 
 bp = Blueprint("campaign_form", __name__)
 
@@ -194,7 +194,8 @@ def _show(form: CampaignForm, error: Invalid) -> None:
 # -- creating --------------------------------------------------------------------------------------------
 
 def _new_page(form: CampaignForm, status: int = 200) -> tuple[str, int]:
-    return render_template("campaign_new.html", form=form), status
+    # Plain text: the script writes it into the page as text when a typed short name is free.
+    return render_template("campaign_new.html", form=form, slug_free=msg_text("kudos-campaign-form-slug-free")), status
 
 
 @bp.get("/campaigns/new")
@@ -207,6 +208,17 @@ def new() -> tuple[str, int]:
     form.kind.data = "event"
     form.awards.data = [value for value, _label in form.awards.choices]  # the whole catalogue, unless narrowed
     return _new_page(form)
+
+
+@bp.get("/campaigns/new/slug")
+def slug_check() -> Response:
+    """Whether a short name is still free, for the form to say so as it is typed (the submit checks again).
+    Only whether a campaign exists is told, which its public page tells anyone anyway."""
+    require(Action.manage_self)  # signed in: the form's readers
+    slug = plaintext.line(request.args.get("slug", ""))[:100]
+    refused = campaign_settings.slug_problem(db_session(), slug)
+    message = msg_text(refused.key, *refused.params) if refused else None
+    return jsonify(slug=slug, available=refused is None, message=message)
 
 
 @bp.post("/campaigns/new")
