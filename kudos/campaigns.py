@@ -45,7 +45,7 @@ def create(
     min_editcount: int | None = None,
     description: str = "",
 ) -> Campaign:
-    if not _SLUG.fullmatch(slug):
+    if not _SLUG.fullmatch(slug) or slug == "new":  # /campaigns/new is the creation form
         raise DomainError("kudos-error-campaign-slug")
     if wiki not in config.wikis:
         raise DomainError("kudos-error-campaign-wiki", wiki, ", ".join(sorted(config.wikis)))
