@@ -125,7 +125,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     # Creating a campaign: admins, and people over the wiki's bar (asked of the wiki when they act).
     ("campaign_form.new", "GET"): Case("/campaigns/new", roles(302, 200, newcomer=403, blocked=403, wiki_blocked=403)),
     # Whether a short name is free, as the creation form's short name is typed: for anyone signed in.
-    ("campaign_form.slug_check", "GET"): Case("/campaigns/new/slug?slug=campaign-a", roles(302, 200)),
+    ("campaign_form.slug_check", "GET"): Case("/campaigns/new/slug", roles(302, 200)),
     ("campaign_form.create", "POST"): Case("/campaigns/new", roles(403, 302, newcomer=403, blocked=403,
                                                                    wiki_blocked=403),
                                            {"name": "Matrix workshop", "slug": "matrix-workshop", "wiki": "orwiki",
