@@ -15,7 +15,7 @@ from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.db import Database
 from kudos.errors import DomainError
-from kudos.models import AuditEvent, Campaign, CampaignKind, MemberRole, ParticipantSource
+from kudos.models import AuditEvent, AuditSubject, Campaign, CampaignKind, MemberRole, ParticipantSource
 from tests.factories import make_nomination
 from tests.support import make_config
 
@@ -138,6 +138,12 @@ def test_an_update_audits_only_what_changed_with_before_and_after(database: Data
         history = campaign_settings.history(session, campaign)
         assert [c.action for c in history[:3]] == ["campaign.trusted.remove", "campaign.trusted.add",
                                                    "campaign.settings"]
+        # Both people are subjects of their events, so their data export and erasure find them.
+        for action, name in (("campaign.trusted.remove", "Tara"), ("campaign.trusted.add", "Tina")):
+            subject = session.scalars(select(AuditSubject.name).join(AuditEvent).where(
+                AuditEvent.action == action, AuditSubject.role == "details.username")
+                .order_by(AuditEvent.id.desc())).first()
+            assert subject == name
 
 
 def test_an_update_without_changes_writes_nothing(database: Database) -> None:
