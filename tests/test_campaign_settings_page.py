@@ -158,3 +158,21 @@ def test_the_settings_page_speaks_odia_and_hebrew(database: Database, language: 
     page = _client(database, "Olga").get(f"/campaigns/walk/settings?uselang={language}").get_data(as_text=True)
     assert marker in page
     assert {"or": "Photo walkର ସେଟିଂ", "he": "הגדרות Photo walk"}[language] in page
+
+
+def test_a_wikis_community_campaign_keeps_its_kind_and_saving_it_unchanged_changes_nothing(
+        database: Database) -> None:
+    config = web_config(database)
+    with database.transaction() as session:
+        campaigns.ensure_community_campaigns(session, config)
+    admin = sign_in_as(web_app(database, config).test_client(), "Ada")
+    page = admin.get("/campaigns/orwiki-community/settings").get_data(as_text=True)
+    assert re.findall(r'name="kind" type="radio" value="(\w+)"', page) == ["community"]  # it does not become an event
+    data: dict[str, object] = dict(re.findall(r'<input[^>]*name="(name|starts|ends|min_editcount|event_url)"'
+                                              r'[^>]*value="([^"]*)"', page))
+    data.update(wiki="orwiki", kind="community", description="",
+                awards=re.findall(r'name="awards" value="(\w+)" checked', page))
+    response = admin.post("/campaigns/orwiki-community/settings", data=data, follow_redirects=True)
+    assert response.status_code == 200 and "Nothing was changed." in response.get_data(as_text=True)
+    with database.session() as session:
+        assert campaigns.get(session, "orwiki-community").kind == CampaignKind.community
