@@ -42,6 +42,7 @@ class CampaignStatus:
     kind: CampaignKind
     starts: datetime | None
     ends: datetime | None
+    closed_at: datetime | None
     waiting: int  # nominations waiting for review
     oldest_waiting: datetime | None  # when the longest-waiting of them was made
     delivered_week: int  # barnstars posted on talk pages in the last seven days
@@ -52,7 +53,8 @@ class CampaignStatus:
     awaiting_consent: int
 
     def is_open(self, at: datetime) -> bool:
-        return (self.starts is None or self.starts <= at) and (self.ends is None or at <= self.ends)
+        return (self.closed_at is None and (self.starts is None or self.starts <= at)
+                and (self.ends is None or at <= self.ends))
 
 
 def _count_deliveries(channels: str, status: DeliveryStatus) -> ScalarSelect[int]:
@@ -73,7 +75,7 @@ def _statement() -> Select[Any]:
     mine = select(CampaignMember.campaign_id).where(CampaignMember.username == bindparam("username"),
                                                     CampaignMember.role == MemberRole.organizer)
     return (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
-                   Campaign.starts, Campaign.ends, waiting, oldest, delivered,
+                   Campaign.starts, Campaign.ends, Campaign.closed_at, waiting, oldest, delivered,
                    _count_deliveries("talkpage", DeliveryStatus.skipped),
                    _count_deliveries("failing", DeliveryStatus.failed),
                    _count_deliveries("social", DeliveryStatus.awaiting_consent))

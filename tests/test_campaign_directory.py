@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from kudos import campaigns
+from kudos import campaign_settings, campaigns
 from kudos.clock import utcnow
 from kudos.db import Database
 from kudos.models import MemberRole
@@ -179,3 +179,15 @@ def test_a_campaign_that_opens_while_the_form_is_made_is_named_without_a_date(
     assert notices == ["The campaign Campaign later is not open for nominations now; choose one below. "
                        "See all open campaigns."]
     assert chosen != "later"
+
+
+def test_a_campaign_closed_early_leaves_the_directory_and_the_form_says_when(client: FlaskClient,
+                                                                           database: Database) -> None:
+    with database.transaction() as session:
+        walk = campaigns.get(session, "walk")
+        campaign_settings.close(session, walk, "Olga", now=datetime(2026, 2, 1, 12))
+        walk.ends = NOW + timedelta(days=30)  # even with its end date moved on again
+    assert "walk" not in _groups(client.get("/campaigns").get_data(as_text=True))["orwiki"]
+    chosen, notices = _notices(client, "walk")
+    assert notices == ["The campaign Campaign walk ended on Feb 1, 2026 and takes no more nominations; choose "
+                       "another one below. See all open campaigns."]

@@ -15,7 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from kudos import campaigns, dashboard, nominations, participants, report
+from kudos import campaign_settings, campaigns, dashboard, nominations, participants, report
 from kudos.access import Actor
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -213,15 +213,10 @@ def test_a_closed_campaign_is_marked_and_keeps_its_queue(database: Database) -> 
     assert "Not taking nominations" in card and _figure(card, "waiting") == 'data-count="1"'
 
 
-def test_the_settings_link_appears_once_the_settings_page_is_served(database: Database) -> None:
-    _seed(database)
-    app = web_app(database)
-    client = sign_in_as(app.test_client(), "Olga")
-    assert "/settings" not in client.get("/dashboard").get_data(as_text=True)
-    app = web_app(database)
-    app.add_url_rule("/campaigns/<slug>/settings", "campaign_settings", lambda slug: slug)
-    page = sign_in_as(app.test_client(), "Olga").get("/dashboard").get_data(as_text=True)
+def test_the_settings_link_leads_to_the_campaigns_settings(client: FlaskClient) -> None:
+    page = sign_in_as(client, "Olga").get("/dashboard").get_data(as_text=True)
     assert 'href="/campaigns/walk/settings">settings</a>' in _cards(page)["walk"]
+    assert client.get("/campaigns/walk/settings").status_code == 200
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -248,3 +243,14 @@ def test_a_reminder_counts_the_participants_thanked_in_that_campaign_only(databa
         olga = Actor.of(config, "Olga")
         assert [(r.slug, r.days_after, r.unrecognised) for r in report.reminders(session, olga, NOW)] == [
             ("ended", 7, 2)]
+
+
+def test_a_campaign_closed_early_is_marked_even_if_its_end_moves_later(database: Database) -> None:
+    config = web_config(database)
+    with database.transaction() as session:
+        early = make_campaign(session, config, slug="early", organizers=("Olga",))
+        _nominate(session, config, early, "Asha", ago=timedelta(hours=2))
+        campaign_settings.close(session, early, "Olga")
+        early.ends = NOW + timedelta(days=30)
+    card = _cards(sign_in_as(web_app(database).test_client(), "Olga").get("/dashboard").get_data(as_text=True))["early"]
+    assert "Not taking nominations" in card and _figure(card, "waiting") == 'data-count="1"'

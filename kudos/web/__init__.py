@@ -53,6 +53,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
         api,
         auth,
         bulk,
+        campaign_form,
         consent,
         directory,
         health,
@@ -73,6 +74,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(wall.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(organizers.bp)
+    app.register_blueprint(campaign_form.bp)
     app.register_blueprint(insight.bp)
     app.register_blueprint(suggestions.bp)
     app.register_blueprint(privacy.bp)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
 from markupsafe import Markup
 
 from kudos.dashboard import CampaignStatus
@@ -19,10 +18,8 @@ def waited(status: CampaignStatus, now: datetime) -> tuple[int, int]:
     return (age.days, 0) if age.days >= 1 else (0, age.seconds // 3600)
 
 
-def cards_html(statuses: list[CampaignStatus], now: datetime, settings_endpoint: str | None) -> Markup:
+def cards_html(statuses: list[CampaignStatus], now: datetime) -> Markup:
     # A card shows its figures (a frozen row: any change is a new key), how long the oldest nomination has
-    # waited as the card words it, whether the campaign is open now, and the settings link.
-    return render_each("_dashboard_card.html", "card", (
-        (status, waited(status, now), status.is_open(now),
-         url_for(settings_endpoint, slug=status.slug) if settings_endpoint else None)
-        for status in statuses))
+    # waited as the card words it, and whether the campaign is open now.
+    return render_each("_dashboard_card.html", "card",
+                       ((status, waited(status, now), status.is_open(now)) for status in statuses))

@@ -3,11 +3,11 @@ organizer's dashboard with follow-up reminders. Every figure comes from the data
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from kudos import campaigns, participants, report
+from kudos import campaign_settings, campaigns, participants, report
 from kudos import dashboard as dashboard_figures
 from kudos.access import Action
 from kudos.clock import utcnow
@@ -26,9 +26,21 @@ FOLLOW_UP_LIMIT = 500  # the page stays usable; the CSV-minded can page through 
 
 def _participants_page(campaign: Campaign, status: int = 200, **errors: str) -> tuple[str, int]:
     people = participants.listed(db_session(), campaign, include_hidden=True)
+    typed = request.form if request.method == "POST" else _event_import(campaign)
     return render_template("participants.html", campaign=campaign, people=people, form=EmptyForm(),
                            settings=participants.settings(current_config()), errors=errors,
-                           typed=request.form if request.method == "POST" else {}), status
+                           typed=typed), status
+
+
+def _event_import(campaign: Campaign) -> dict[str, str]:
+    """The import fields filled from the campaign's event page, so organizers need not type it again."""
+    if not campaign.event_url:
+        return {}
+    try:
+        source, value = campaign_settings.event_source(current_config(), campaign.event_url)
+    except DomainError:
+        return {}  # a link saved before the Dashboard's address was configured differently
+    return {"course": value} if source == ParticipantSource.dashboard else {"event": value}
 
 
 @bp.get("/campaigns/<slug>/participants")
@@ -142,14 +154,4 @@ def dashboard() -> str:
     due = report.reminders(session, actor, now)
     mine = dashboard_figures.organized(session, actor.username, current_config().channels, now)
     return render_template("dashboard.html", reminders=due, campaigns=mine,
-                           cards=dashboard_cards.cards_html(mine, now, _settings_endpoint()))
-
-
-# The campaign's settings page is served by another part of the tool; the dashboard finds it by its
-# address, and links to it only once it is there.
-SETTINGS_RULE = "/campaigns/<slug>/settings"
-
-
-def _settings_endpoint() -> str | None:
-    return next((rule.endpoint for rule in current_app.url_map.iter_rules()
-                 if rule.rule == SETTINGS_RULE and "GET" in (rule.methods or ())), None)
+                           cards=dashboard_cards.cards_html(mine, now))
