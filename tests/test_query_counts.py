@@ -85,6 +85,6 @@ def test_the_dashboard_reads_as_many_rows_for_thirty_campaigns_as_for_one(databa
     _organize(database, 2, 30)
     thirty, page = count()
     assert page.count('class="cdx-card kudos-home-campaign"') == 30 and page.count('class="reminder"') == 15
-    # The session's row, the organizer's campaigns, the reminders and the figures: one query each (and on
-    # SQLite a BEGIN before the session's row and one before the page's reads).
-    assert one == thirty <= 6, (one, thirty)
+    # The session's row, the organizer's campaigns, the reminders, and the figures in two (the week's barnstars
+    # apart); on SQLite a BEGIN before the session's row and one before the page's reads.
+    assert one == thirty <= 7, (one, thirty)
