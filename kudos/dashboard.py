@@ -5,10 +5,9 @@ campaign as for thirty: the campaigns as rows, each figure a scalar subquery bou
 then the barnstars of the last seven days of all of them, grouped by campaign. Each is answered from an
 index that starts with the campaign's id: the review queue's (campaign, status, created) for the waiting
 nominations, the wall's (campaign, channel, status, id) for the deliveries. The week's barnstars also need
-the date each was posted, which that index does not hold: every posted barnstar of the campaigns is read
-for it, the one figure whose cost grows with a campaign's history. An index on delivery (campaign_id,
-channel, status, done_at) makes it a range per campaign, the grouped query being written so that MariaDB
-can read it that way.
+the date each was posted: its own index (campaign, channel, status, done_at) makes them a range per
+campaign, the grouped query being written so that MariaDB reads it that way; without it every barnstar a
+campaign ever posted would be read.
 """
 
 from __future__ import annotations

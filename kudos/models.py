@@ -228,6 +228,8 @@ class Delivery(Base):
         Index("ix_delivery_channel_status_id", "channel", "status", "id"),
         # …and a campaign's wall and feed the same, one campaign at a time (the index also serves the foreign key).
         Index("ix_delivery_campaign_channel_status_id", "campaign_id", "channel", "status", "id"),
+        # The dashboard's barnstars of the last week: a range of each campaign's posted talk-page deliveries.
+        Index("ix_delivery_campaign_channel_status_done", "campaign_id", "channel", "status", "done_at"),
         TABLE_ARGS,
     )
 
