@@ -97,6 +97,8 @@ def test_the_navigation_links_to_the_directory(client: FlaskClient) -> None:
     assert 'href="/campaigns" aria-current="page"' in client.get("/campaigns").get_data(as_text=True)
     wall = client.get("/").get_data(as_text=True)
     assert '<a class="kudos-nav__link" href="/campaigns">Campaigns</a>' in wall
+    # The way to a new campaign, for everyone (the creation page says who may, and asks the anonymous to sign in).
+    assert 'href="/campaigns/new">Create a campaign</a>' in client.get("/campaigns").get_data(as_text=True)
 
 
 def test_the_query_count_does_not_grow_with_the_campaigns(database: Database) -> None:

@@ -179,6 +179,8 @@ def test_the_page_shows_each_figure_with_the_way_to_act_on_it(client: FlaskClien
                  "/campaigns/walk-more/deliveries", "/campaigns/walk-more/participants"):
         assert f'href="{path}"' in more, path
     assert "walk-b" not in page and "Other 0" not in page
+    assert '<a class="cdx-button cdx-button--fake-button cdx-button--fake-button--enabled" href="/campaigns/new">' \
+        'Create a campaign</a>' in page
 
 
 def test_the_oldest_wait_is_said_in_hours_and_then_minutes(database: Database) -> None:
