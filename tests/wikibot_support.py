@@ -26,6 +26,7 @@ from kudos.db import Database
 from kudos.models import Delivery, DeliveryStatus
 from tests.factories import make_campaign, make_nomination
 from tests.support import TEST_SECRET_KEY
+from tests.wiki_people import create_accounts
 
 WIKI_ID = "localwiki"
 ORGANIZER = "Olga Organizer"
@@ -153,8 +154,7 @@ class Job:
 
     def users(self, count: int, prefix: str = "R") -> list[str]:
         names = [unique_name(prefix) for _ in range(count)]
-        for name in names:
-            self.wiki.create_user(name)
+        create_accounts(self.wiki, names)
         return names
 
 
