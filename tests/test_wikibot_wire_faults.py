@@ -24,7 +24,7 @@ from kudos.models import Delivery, DeliveryStatus, WikiLane
 from tests import wikibot_support
 from tests.servers.database import ON_MARIADB
 from tests.servers.wiki_faults import FaultProxy
-from tests.wikibot_support import Job, deliveries, job_settings, markers_on
+from tests.wikibot_support import Job, bot_home, deliveries, job_settings, markers_on
 
 delivery_bot = wikibot_support.delivery_bot
 
@@ -32,9 +32,11 @@ pytestmark = [pytest.mark.mediawiki, ON_MARIADB]
 
 
 @pytest.fixture
-def proxied(database: Database, local_wiki: Any, delivery_bot: Any, tmp_path: Path, faulty: FaultProxy) -> Job:
+def proxied(database: Database, local_wiki: Any, delivery_bot: Any, tmp_path: Path, faulty: FaultProxy,
+            tmp_path_factory: pytest.TempPathFactory) -> Job:
     """A job that reaches the wiki through the fault proxy; `job.wiki` is still the wiki itself."""
     settings = job_settings(database.url, faulty.api_url, delivery_bot.login, delivery_bot.password, tmp_path)
+    settings["bot"]["pywikibot_dir"] = bot_home(tmp_path_factory, delivery_bot)
     return Job(local_wiki, database, tmp_path, settings, delivery_bot.user)
 
 
