@@ -14,8 +14,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
-from kudos.config import Config
+from kudos.clock import utcnow
+from kudos.config import Config, CreationBar
 from kudos.models import Campaign, MemberRole, Nomination, NominationStatus
 from kudos.names import canonical_username
 
@@ -30,13 +32,15 @@ class Action(enum.StrEnum):
     retry_delivery = "retry_delivery"  # send a failed delivery again
     appoint = "appoint"  # name a campaign's organizers and trusted nominators
     see_report = "see_report"  # a campaign's report and follow-up list
-    create_campaign = "create_campaign"
+    create_campaign = "create_campaign"  # on a wiki (NewCampaign): admins, and people over its creation bar
+    edit_campaign = "edit_campaign"  # a campaign's settings, closing it: its organizers and admins
     administer = "administer"  # failed deliveries, retries, tool-wide views
     manage_self = "manage_self"  # own consent, opt-out, data export and deletion
 
 
 # Actions done for a campaign on its wiki: refused to anyone that wiki blocks, asked when they act.
-ON_WIKI = frozenset({Action.review, Action.bulk_nominate, Action.retry_delivery, Action.appoint})
+ON_WIKI = frozenset({Action.review, Action.bulk_nominate, Action.retry_delivery, Action.appoint,
+                     Action.edit_campaign, Action.create_campaign})
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,29 @@ class Standing:
 
     wiki_name: str
     blocked: bool | None  # None: the wiki could not be asked
+    editcount: int = 0
+    registered: datetime | None = None  # UTC; None: the wiki does not know (very old accounts)
+    exists: bool = True
+
+
+@dataclass(frozen=True)
+class NewCampaign:
+    """The object of Action.create_campaign: a campaign not made yet, on a wiki with its creation bar."""
+
+    wiki: str
+    bar: CreationBar
+
+    @classmethod
+    def on(cls, config: Config, wiki: str) -> NewCampaign:
+        return cls(wiki, config.creation_bar(wiki))
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """One part of a wiki's creation bar that a person does not meet: a message key and its parameters."""
+
+    key: str
+    params: tuple[object, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +111,7 @@ ALLOW = Decision(True)
 SIGN_IN = Decision(False, "Sign in with your Wikimedia account first.")
 
 
-def may(actor: Actor | None, action: Action, obj: Campaign | Nomination | None = None) -> Decision:
+def may(actor: Actor | None, action: Action, obj: Campaign | Nomination | NewCampaign | None = None) -> Decision:
     if actor is None:
         return SIGN_IN
     if action == Action.manage_self:
@@ -99,7 +126,7 @@ def may(actor: Actor | None, action: Action, obj: Campaign | Nomination | None =
             return Decision(False, "Only a pending nomination can be withdrawn.")
         return ALLOW
     if action == Action.review:
-        return _may_review(actor, obj)
+        return _may_review(actor, obj if isinstance(obj, (Campaign, Nomination)) else None)
     if action == Action.see_review_queue:
         if actor.admin or actor.organizes:
             return ALLOW
@@ -120,14 +147,59 @@ def may(actor: Actor | None, action: Action, obj: Campaign | Nomination | None =
             return _on_wiki(actor, campaign) if action in ON_WIKI else ALLOW
         return Decision(False, f"Only the organizers of “{campaign.name}” can do this.")
     if action == Action.create_campaign:
+        return _may_create(actor, obj)
+    if action == Action.edit_campaign:
+        campaign = _campaign(obj)
         if actor.blocked:
-            return Decision(False, "Blocked accounts cannot create campaigns.")
-        if actor.admin:
-            return ALLOW
-        return Decision(False, "Only tool admins can create campaigns.")
+            return Decision(False, "Blocked accounts cannot change campaigns.")
+        if actor.admin or is_organizer(actor, campaign):
+            return _on_wiki(actor, campaign)
+        return Decision(False, f"Only the organizers of “{campaign.name}” can change its settings.")
     if action == Action.administer:
         return ALLOW if actor.admin else Decision(False, "Only tool admins can do this.")
     raise ValueError(f"unknown action {action!r}")
+
+
+def _may_create(actor: Actor, obj: object) -> Decision:
+    if actor.blocked:
+        return Decision(False, "Blocked accounts cannot create campaigns.")
+    if actor.admin:
+        return ALLOW
+    if not isinstance(obj, NewCampaign):
+        raise TypeError("creating a campaign is decided for a wiki (NewCampaign)")
+    if actor.standing is None:
+        return ALLOW if obj.bar.self_service else Decision(False, "Only tool admins create campaigns on this wiki.")
+    standing = actor.standing.get(obj.wiki)
+    if standing is None or standing.blocked is None:
+        name = standing.wiki_name if standing else obj.wiki
+        return Decision(False, f"Kudos could not ask {name} about your account, so nothing was changed; try "
+                               f"again in a moment.", unavailable=True)
+    missing = creation_shortfalls(obj.bar, standing)
+    if missing:
+        return Decision(False, f"You cannot create a campaign on {standing.wiki_name} yet ({len(missing)} "
+                               f"requirement(s) not met); the page says which, and whom to ask.")
+    return ALLOW
+
+
+def creation_shortfalls(bar: CreationBar, standing: Standing, now: datetime | None = None) -> list[Shortfall]:
+    """What a non-admin lacks to create a campaign on the wiki of `standing`; empty: nothing."""
+    if not bar.self_service:
+        return [Shortfall("kudos-campaign-new-unmet-admins-only", (standing.wiki_name,))]
+    found = []
+    if not standing.exists:
+        found.append(Shortfall("kudos-campaign-new-unmet-account", (standing.wiki_name,)))
+    if standing.blocked:
+        found.append(Shortfall("kudos-campaign-new-unmet-blocked", (standing.wiki_name,)))
+    if standing.editcount < bar.min_edits:
+        found.append(Shortfall("kudos-campaign-new-unmet-edits", (bar.min_edits, standing.wiki_name,
+                                                                   standing.editcount)))
+    now = now or utcnow()
+    # An account the wiki gives no registration date for predates the registration log: old enough.
+    if bar.min_account_age_days and standing.registered is not None \
+            and now - standing.registered < timedelta(days=bar.min_account_age_days):
+        found.append(Shortfall("kudos-campaign-new-unmet-age", (bar.min_account_age_days,
+                                                                 (now - standing.registered).days)))
+    return found
 
 
 def is_organizer(actor: Actor, campaign: Campaign) -> bool:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from kudos.config import Config
 from kudos.errors import DomainError
+from kudos.models import Campaign
 
 # Pictures the web pages show, shipped in static/ (sources and licences in static/awards/SOURCES.md), for the
 # Commons files of the built-in catalogue; the barnstar posted on a wiki keeps using the wiki's own file.
@@ -59,3 +60,19 @@ def award_name(config: Config, wiki: str, award_id: str) -> str:
         if award.id == award_id:
             return award.name
     return award_id
+
+
+def offered(config: Config, campaign: Campaign) -> tuple[Award, ...]:
+    """The awards a campaign's nominators may choose: the ones its organizers picked, else the whole catalogue."""
+    awards = catalogue(config, campaign.wiki)
+    if campaign.awards is None:
+        return awards
+    return tuple(a for a in awards if a.id in campaign.awards) or awards
+
+
+def find_offered(config: Config, campaign: Campaign, award_id: str) -> Award:
+    for award in offered(config, campaign):
+        if award.id == award_id:
+            return award
+    find_award(config, campaign.wiki, award_id)  # a sentence for an award the wiki does not know at all
+    raise DomainError("kudos-error-award-not-offered", award_id, campaign.name)

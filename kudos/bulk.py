@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kudos import accounts, allowance, audit, nominations, plaintext
-from kudos.awards import find_award
+from kudos.awards import find_offered
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import DomainError
@@ -171,7 +171,7 @@ def create_lines(session: Session, config: Config, *, campaign: Campaign, organi
     """`create` for lines that are already apart (the suggestions page sends one per ticked person)."""
     now = now or utcnow()
     organizer = canonical_username(organizer)
-    find_award(config, campaign.wiki, award)
+    find_offered(config, campaign, award)
     found = check(session, campaign, organizer, lines, default_message, lookup)
     valid = [line for line in lines if line.problem is None]
     if valid:  # the whole list, or nothing: AllowanceSpent says how many more are left today

@@ -45,7 +45,7 @@ def create(
     min_editcount: int | None = None,
     description: str = "",
 ) -> Campaign:
-    if not _SLUG.fullmatch(slug):
+    if not _SLUG.fullmatch(slug) or slug == "new":  # /campaigns/new is the creation form
         raise DomainError("kudos-error-campaign-slug")
     if wiki not in config.wikis:
         raise DomainError("kudos-error-campaign-wiki", wiki, ", ".join(sorted(config.wikis)))
@@ -113,8 +113,8 @@ def remove_member(session: Session, campaign: Campaign, username: str, role: Mem
     if role.value not in before:
         return False
     campaign.members = [m for m in campaign.members if (m.username, m.role) != (username, role)]
-    audit.record(session, actor, f"campaign.{role.value}.remove", campaign, username=username, before=before,
-                 after=[r for r in before if r != role.value])
+    audit.record(session, actor, f"campaign.{role.value}.remove", campaign, username=audit.name(username),
+                 before=before, after=[r for r in before if r != role.value])
     session.flush()
     return True
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -53,6 +54,11 @@ class Wiki:
     language: str
     name: str
     throttle: float | None = None  # seconds between the bot's edits here; None: `bot.throttle`
+    timezone: str = "UTC"  # IANA name: campaign dates are shown and typed in the wiki's own time
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def index_url(self) -> str:
@@ -83,6 +89,15 @@ class CampaignSpec:
 
 
 @dataclass(frozen=True)
+class CreationBar:
+    """Who may create a campaign on a wiki without a tool admin (`campaign_creation`)."""
+
+    self_service: bool = True
+    min_edits: int = 300
+    min_account_age_days: int = 30
+
+
+@dataclass(frozen=True)
 class Config:
     environment: str
     database_url: str
@@ -101,6 +116,8 @@ class Config:
     campaigns: tuple[CampaignSpec, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
     session_lifetime: timedelta = timedelta(hours=DEFAULT_SESSION_HOURS)
+    creation: CreationBar = CreationBar()
+    creation_per_wiki: dict[str, CreationBar] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
@@ -127,6 +144,13 @@ class Config:
         if wiki is not None and wiki.throttle is not None:
             return wiki.throttle
         return float(self.section("bot").get("throttle", 10))
+
+    def creation_bar(self, wiki_id: str) -> CreationBar:
+        return self.creation_per_wiki.get(wiki_id, self.creation)
+
+    def channels_for(self, wiki_id: str) -> list[str]:
+        """The social channels a campaign on this wiki may post to: `channels.<name>.wikis`, else every wiki."""
+        return [name for name, spec in self.channels.items() if wiki_id in spec.get("wikis", self.wikis)]
 
     def section(self, name: str) -> dict[str, Any]:
         """A free-form section (bot, delivery, awards …) that a later part of the tool validates itself."""
@@ -216,7 +240,7 @@ def _validate(data: dict[str, Any]) -> Config:
         "environment", "database_url", "secret_key", "dev_login", "admins", "wikis", "oauth", "tool_url",
         "contact", "read_only_reason", "channels", "campaigns", "bot", "delivery", "awards", "ratelimit",
         "consent", "retention_days", "redis_url", "insight", "session_lifetime_hours", "wikis_offline",
-        "suggestions",
+        "suggestions", "campaign_creation",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -247,7 +271,8 @@ def _validate(data: dict[str, Any]) -> Config:
     if production and wikis_offline:
         raise ConfigError("The configuration key “wikis_offline” is for the demo only; production talks to its "
                           "wikis.")
-    channels = _channels(data.get("channels"))
+    channels = _channels(data.get("channels"), wikis)
+    creation, creation_per_wiki = _creation(data.get("campaign_creation"), wikis)
     campaigns = _campaigns(data.get("campaigns"), wikis, channels)
     admins = data.get("admins") or []
     if isinstance(admins, str):
@@ -271,7 +296,45 @@ def _validate(data: dict[str, Any]) -> Config:
         wikis_offline=wikis_offline,
         raw=data,
         session_lifetime=_session_lifetime(data.get("session_lifetime_hours")),
+        creation=creation,
+        creation_per_wiki=creation_per_wiki,
     )
+
+
+def _creation(value: Any, wikis: dict[str, Wiki]) -> tuple[CreationBar, dict[str, CreationBar]]:
+    if value is None:
+        return CreationBar(), {}
+    if not isinstance(value, dict):
+        raise ConfigError("The configuration key “campaign_creation” must be a mapping.")
+    base = _bar(value, CreationBar(), "campaign_creation.")
+    per_wiki = value.get("wikis") or {}
+    if not isinstance(per_wiki, dict):
+        raise ConfigError("The configuration key “campaign_creation.wikis” must map wiki ids to settings.")
+    bars = {}
+    for wiki_id, spec in per_wiki.items():
+        if str(wiki_id) not in wikis:
+            raise ConfigError(f"The configuration key “campaign_creation.wikis.{wiki_id}” names a wiki that is "
+                              f"not configured under “wikis”.")
+        if not isinstance(spec, dict):
+            raise ConfigError(f"The configuration key “campaign_creation.wikis.{wiki_id}” must be a mapping.")
+        bars[str(wiki_id)] = _bar(spec, base, f"campaign_creation.wikis.{wiki_id}.")
+    return base, bars
+
+
+def _bar(spec: dict[str, Any], base: CreationBar, where: str) -> CreationBar:
+    unknown = sorted(set(spec) - {"self_service", "min_edits", "min_account_age_days", "wikis"})
+    if unknown or (where != "campaign_creation." and "wikis" in spec):
+        raise ConfigError(f"The configuration key “{where}{(unknown or ['wikis'])[0]}” is not known.")
+    self_service = spec.get("self_service", base.self_service)
+    if not isinstance(self_service, bool):
+        raise ConfigError(f"The configuration key “{where}self_service” must be true or false.")
+    numbers = {}
+    for key in ("min_edits", "min_account_age_days"):
+        number = spec.get(key, getattr(base, key))
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            raise ConfigError(f"The configuration key “{where}{key}” must be a whole number (0 or more).")
+        numbers[key] = number
+    return CreationBar(self_service, **numbers)
 
 
 def _session_lifetime(value: Any) -> timedelta:
@@ -363,8 +426,14 @@ def _wikis(value: Any, production: bool) -> dict[str, Wiki]:
         language = _string(spec, "language", "", where)
         if not language:
             raise ConfigError(f"The configuration key “{where}language” is missing.")
+        timezone = _string(spec, "timezone", "UTC", where)
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"The configuration key “{where}timezone” must be an IANA time zone name such "
+                              f"as Asia/Kolkata.") from None
         wikis[wiki_id] = Wiki(wiki_id, api_url, language, _string(spec, "name", wiki_id, where),
-                              _seconds(spec, "throttle", where))
+                              _seconds(spec, "throttle", where), timezone)
     return wikis
 
 
@@ -377,7 +446,7 @@ def _seconds(data: Mapping[str, Any], key: str, where: str) -> float | None:
     return float(value)
 
 
-def _channels(value: Any) -> dict[str, dict[str, Any]]:
+def _channels(value: Any, wikis: dict[str, Wiki]) -> dict[str, dict[str, Any]]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -390,6 +459,14 @@ def _channels(value: Any) -> dict[str, dict[str, Any]]:
         if not isinstance(spec, dict) or spec.get("type") not in SOCIAL_TYPES:
             raise ConfigError(f"The configuration key “channels.{name}.type” must be one of "
                               f"{', '.join(SOCIAL_TYPES)}.")
+        allowed = spec.get("wikis")
+        if allowed is not None:
+            if not isinstance(allowed, list) or not all(isinstance(w, str) for w in allowed):
+                raise ConfigError(f"The configuration key “channels.{name}.wikis” must be a list of wiki ids.")
+            for wiki_id in allowed:
+                if wiki_id not in wikis:
+                    raise ConfigError(f"The configuration key “channels.{name}.wikis” names the wiki “{wiki_id}”, "
+                                      f"which is not configured under “wikis”.")
         channels[name] = dict(spec)
     return channels
 

@@ -109,11 +109,18 @@ class Campaign(Base):
     suggest_max_edits: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
     suggest_snooze_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     suggest_newcomer_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")  # 0: participants only
+    # The awards nominators may choose, a subset of the wiki's catalogue; None offers the whole catalogue.
+    awards: Mapped[list[str] | None] = mapped_column(JSON)
+    # The event's page: a CampaignEvents registration page or a Dashboard course (kudos.participants reads it).
+    event_url: Mapped[str | None] = mapped_column(String(500))
+    # Closed early by an organizer: no new nominations; review and deliveries go on.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     members: Mapped[list[CampaignMember]] = relationship(back_populates="campaign", cascade="all, delete-orphan")
 
     def is_open(self, at: datetime) -> bool:
-        return (self.starts is None or self.starts <= at) and (self.ends is None or at <= self.ends)
+        return (self.closed_at is None and (self.starts is None or self.starts <= at)
+                and (self.ends is None or at <= self.ends))
 
     def usernames(self, role: MemberRole) -> set[str]:
         return {m.username for m in self.members if m.role == role}

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kudos import accounts, allowance, audit, outbox, people, plaintext
-from kudos.awards import find_award
+from kudos.awards import find_offered
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import DomainError, NotFound
@@ -99,7 +99,7 @@ def nominate(
     link = plaintext.line(link)
     if len(link) > LINK_MAX:
         raise DomainError("kudos-error-link-too-long", LINK_MAX)
-    find_award(config, campaign.wiki, award)
+    find_offered(config, campaign, award)
 
     key = _pending_key(campaign.id, nominator, recipient)
     if session.scalar(select(Nomination.id).where(Nomination.pending_key == key)) is not None:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -49,6 +50,7 @@ class UserInfo:
     central_id: int | None = None  # CentralAuth's global account id; None on a wiki without CentralAuth
     invalid: bool = False  # not a possible user name at all
     user_id: int | None = None  # the account's id on this wiki, which a rename keeps
+    registered: datetime | None = None  # UTC; None for accounts older than MediaWiki's registration log
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class WikiApi:
             batch = ask[start:start + USERS_PER_REQUEST]
             data = self._call(site, "kudos-error-wiki-unreachable-users", {
                 "action": "query", "list": "users", "ususers": "|".join(batch),
-                "usprop": "blockinfo|editcount|centralids",
+                "usprop": "blockinfo|editcount|centralids|registration",
             }, post=sum(len(n) for n in batch) > 1500)
             answered = {canonical_username(u.get("name", "")): u for u in data.get("query", {}).get("users", [])}
             for name in batch:
@@ -216,7 +218,15 @@ def _user_info(name: str, answer: dict[str, Any] | None) -> UserInfo:
         editcount=int(answer.get("editcount") or 0),
         central_id=int(central) if isinstance(central, int) and central > 0 else None,
         user_id=_positive(answer.get("userid")),
+        registered=_timestamp(answer.get("registration")),
     )
+
+
+def _timestamp(value: Any) -> datetime | None:
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ") if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _positive(value: Any) -> int | None:

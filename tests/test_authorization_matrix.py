@@ -5,7 +5,8 @@ without deciding who may use it. Removing an authorization check from a view fai
 people who should have been refused.
 
 The campaigns' wiki is the real local MediaWiki: reviewing actions ask it whether the person is blocked
-there, and `wiki_blocked` is an organizer whom that wiki blocked after they signed in.
+there, and `wiki_blocked` is an organizer whom that wiki blocked after they signed in. Creating a campaign
+asks it for the person's edits too: `newcomer` has fewer than the bar asks for there.
 
 On MariaDB, which production runs on (the rule: tests/servers/database.py): who may do what is decided in
 kudos/access.py, the same on both databases. Every route's views run on SQLite as well, for four kinds of
@@ -39,11 +40,16 @@ from tests.wiki_people import create_accounts
 pytestmark = ON_MARIADB
 
 SUGGESTED, SET_ASIDE = 4242, 4243  # wiki account ids of two people suggested for campaign A
-ROLES = ("anonymous", "nominator", "blocked", "organizer_a", "organizer_b", "creator", "wiki_blocked", "admin")
+ROLES = ("anonymous", "nominator", "newcomer", "blocked", "organizer_a", "organizer_b", "creator", "wiki_blocked",
+         "admin")
 WIKI_BLOCKED = "Matrix Wilma"
+NEWCOMER = "Matrix Newbie"
+CREATION_BAR = 10  # edits on the wiki; everyone but the newcomer has more there
 SESSIONS = {
     "anonymous": None,
     "nominator": {"username": "Nina", "editcount": 500},
+    # Signed in like anyone else; the wiki says they have made too few edits there to create a campaign.
+    "newcomer": {"username": NEWCOMER, "editcount": 500},
     "blocked": {"username": "Bob", "editcount": 500, "blocked": True},
     "organizer_a": {"username": "Olga", "editcount": 500},
     "organizer_b": {"username": "Oscar", "editcount": 500},
@@ -123,6 +129,23 @@ MATRIX: dict[tuple[str, str], Case] = {
                                            roles(403, 403, **MANAGERS_DO),
                                            {"min_edits": "8", "days": "7", "max_edits": "500", "snooze_days": "10",
                                             "newcomer_days": "30"}),
+    # Creating a campaign: admins, and people over the wiki's bar (asked of the wiki when they act).
+    ("campaign_form.new", "GET"): Case("/campaigns/new", roles(302, 200, newcomer=403, blocked=403, wiki_blocked=403)),
+    # Whether a short name is free, as the creation form's short name is typed: for anyone signed in.
+    ("campaign_form.slug_check", "GET"): Case("/campaigns/new/slug", roles(302, 200)),
+    ("campaign_form.create", "POST"): Case("/campaigns/new", roles(403, 302, newcomer=403, blocked=403,
+                                                                   wiki_blocked=403),
+                                           {"name": "Matrix workshop", "slug": "matrix-workshop", "wiki": "orwiki",
+                                            "kind": "workshop", "awards": ["barnstar"]}, reseed=True),
+    # A campaign's settings: its organizers and admins; an organizer blocked on its wiki sees them but saving
+    # or closing asks the wiki and is refused.
+    ("campaign_form.settings", "GET"): Case("/campaigns/campaign-a/settings",
+                                            roles(302, 403, organizer_a=200, wiki_blocked=200, admin=200)),
+    ("campaign_form.save", "POST"): Case("/campaigns/campaign-a/settings", roles(403, 403, organizer_a=302, admin=302),
+                                         {"name": "Campaign A renamed", "wiki": "orwiki", "kind": "event",
+                                          "awards": ["barnstar"]}, reseed=True),
+    ("campaign_form.close", "POST"): Case("/campaigns/campaign-a/close", roles(403, 403, organizer_a=302, admin=302),
+                                          reseed=True),
     ("privacy.policy", "GET"): Case("/privacy", everyone(200)),
     ("privacy.download", "GET"): Case("/me/data.json", roles(302, 200)),
     ("privacy.confirm_delete", "GET"): Case("/me/delete", roles(302, 200)),
@@ -174,14 +197,17 @@ def _everyone_exists(names: Sequence[str]) -> dict[str, bulk.WikiUser]:
 
 @pytest.fixture(scope="module")
 def wiki(local_wiki: LocalWiki) -> LocalWiki:
-    create_accounts(local_wiki, [WIKI_BLOCKED])
+    people = [s["username"] for s in SESSIONS.values() if s and s["username"] != "Ada"]
+    create_accounts(local_wiki, people)
+    local_wiki.set_editcounts({name: 0 if name == NEWCOMER else 500 for name in people})
     local_wiki.block(WIKI_BLOCKED)
     return local_wiki
 
 
 def _config(database: Database, wiki: LocalWiki) -> Config:
     return make_config(database_url=database.url, admins=["Ada"], wikis={
-        "orwiki": {"api_url": wiki.api_url, "language": "or", "name": "Odia Wikipedia"}})
+        "orwiki": {"api_url": wiki.api_url, "language": "or", "name": "Odia Wikipedia"}},
+        campaign_creation={"min_edits": CREATION_BAR, "min_account_age_days": 0})
 
 
 def _app(database: Database, wiki: LocalWiki, csrf: bool) -> Flask:

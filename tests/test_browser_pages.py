@@ -61,6 +61,8 @@ PAGES: dict[str, Shot | str] = {
     "insight.campaign_report": Shot("report", f"/campaigns/{EVENT}/report", ORGANIZER),
     "insight.dashboard": Shot("dashboard", "/dashboard", ORGANIZER),
     "suggestions.index": Shot("suggestions", f"/campaigns/{OPEN}/suggestions", ORGANIZER),
+    "campaign_form.new": Shot("campaign-new", "/campaigns/new", ORGANIZER),
+    "campaign_form.settings": Shot("campaign-settings", f"/campaigns/{OPEN}/settings", ORGANIZER),
     "admin.failed": Shot("failed-deliveries", "/admin/deliveries", ORGANIZER),  # the organizer is also an admin here
     "privacy.policy": Shot("privacy", "/privacy", ANONYMOUS),
     "privacy.confirm_delete": Shot("delete-confirmation", "/me/delete", NOMINATOR),
@@ -72,6 +74,7 @@ PAGES: dict[str, Shot | str] = {
     "api.shoutouts": "JSON API",
     "insight.campaign_report_csv": "CSV download",
     "privacy.download": "JSON download",
+    "campaign_form.slug_check": "JSON answer for the creation form's script",
     "auth.oauth_callback": "returns from the wiki's OAuth sign-in with a redirect (404 without an OAuth consumer)",
 }
 # Pages that no GET route renders on its own.
@@ -217,7 +220,7 @@ ORGANIZER_PAGES = ["/nominate", "/me", "/privacy", "/me/delete", "/dashboard", "
                    "/campaigns/workshop-demo/follow-up", "/campaigns/workshop-demo/bulk",
                    "/campaigns/workshop-demo/deliveries", "/campaigns/odia-photo-walk/deliveries",
                    "/campaigns/workshop-demo/organizers", "/users/orwiki/Nobody",
-                   "/campaigns/odia-photo-walk/suggestions"]
+                   "/campaigns/odia-photo-walk/suggestions", "/campaigns/workshop-demo/settings"]
 NOT_FOUND = {"/users/orwiki/Nobody"}  # no page for someone never thanked: its 404 page must fit too
 
 
@@ -260,3 +263,50 @@ def test_the_suggestions_page_fits_a_phone_in_hebrew(site: tuple[str, dict[str, 
     assert page.locator(".kudos-suggestion").count() == 3  # two of the demo's walkers and the long-titled one
     problems = capture(page, screenshot_dir, "suggestions-he")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language,viewport", [("en", "desktop"), ("he", "phone")])
+def test_an_admin_creates_a_campaign_through_the_form(chromium: Any, site: tuple[str, dict[str, object]],
+                                                      screenshot_dir: Path, language: str, viewport: str) -> None:
+    """Typing the name suggests the short name (static/campaign-slug.js); the campaign is made, its settings
+    page follows, and nothing on the way scrolls sideways, right to left on a phone as well."""
+    base, _ids = site
+    context = new_context(chromium)
+    try:
+        page = context.new_page()
+        sign_in(page, base, ORGANIZER)
+        page.set_viewport_size(VIEWPORTS[viewport])
+        page.goto(f"{base}/campaigns/new?uselang={language}")
+        assert page.get_attribute("html", "dir") == ("rtl" if language == "he" else "ltr")
+        page.fill("#name", f"Browser Workshop {language}")
+        assert page.input_value("#slug") == f"browser-workshop-{language}"
+        page.locator("#slug-check[data-available=true]").wait_for()
+        page.fill("#slug", OPEN)  # the demo's photo walk has it: the form says so before submitting
+        page.locator("#slug-check[data-available=false]").wait_for()
+        assert OPEN in page.inner_text("#slug-check")
+        page.fill("#slug", f"browser-workshop-{language}")
+        page.select_option("#wiki", "orwiki")
+        page.check("input[name=kind][value=workshop]")
+        page.fill("#starts", "2026-12-05T10:00")
+        page.fill("#ends", "2026-12-05T18:00")
+        page.fill("#description", "Writing about the villages of the Mahanadi delta.")
+        page.uncheck("input[name=awards][value=diligence]")
+        page.select_option("#default_award", "teamwork")
+        page.fill("#min_editcount", "10")
+        page.screenshot(path=str(screenshot_dir / f"campaign-new-filled-{viewport}-{language}.png"), full_page=True)
+        page.click("form.kudos-form button[type=submit]")
+        assert page.url.startswith(f"{base}/campaigns/browser-workshop-{language}/settings"), \
+            page.locator("main").inner_text()[:800]
+        assert page.locator(".kudos-flash").count() == 1
+        assert page.input_value("#starts") == "2026-12-05T10:00"
+        problems = capture(page, screenshot_dir, f"campaign-settings-created-{language}")
+        assert not problems, "\n".join(problems)
+        # A second campaign with the same short name is refused beside the field, in the reader's language.
+        page.goto(f"{base}/campaigns/new?uselang={language}")
+        page.fill("#name", f"Browser Workshop {language}")
+        page.select_option("#wiki", "orwiki")
+        page.click("form.kudos-form button[type=submit]")
+        assert page.locator("#slug-error").count() == 1
+        assert page.locator("#slug").get_attribute("aria-invalid") == "true"
+    finally:
+        context.close()

@@ -39,6 +39,18 @@ def test_campaign_create_and_organizer_add(runner, database: Database) -> None: 
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 3
 
 
+def test_organizer_add_and_remove_say_what_changed(runner, database: Database) -> None:  # type: ignore[no-untyped-def]
+    assert runner.invoke(args=["campaign", "create", "--slug", "walk", "--name", "Walk", "--wiki", "orwiki",
+                               "--organizer", "Sailesh"]).exit_code == 0
+    said = [runner.invoke(args=["organizer", verb, "walk", name]).output.strip() for verb, name in [
+        ("add", "ananya_p"), ("add", "Ananya p"), ("remove", "ananya p"), ("remove", "Ananya_p"), ("remove", "Sail")]]
+    assert said == ["Ananya p now organizes walk.", "Ananya p already organizes walk.",
+                    "Ananya p no longer organizes walk.", "Ananya p did not organize walk.",
+                    "Sail did not organize walk."]
+    with database.session() as session:
+        assert session.scalar(select(Campaign).where(Campaign.slug == "walk")).organizers == {"Sailesh"}
+
+
 @pytest.mark.parametrize("args,sentence", [
     (["campaign", "create", "--slug", "x", "--name", "X", "--wiki", "dewiki"], "The wiki “dewiki” is not configured"),
     (["campaign", "create", "--slug", "Bad Slug", "--name", "X", "--wiki", "orwiki"], "lower-case letters"),

@@ -120,3 +120,50 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
     known = set(re.search(r"known = \{(.*?)\}", source, re.DOTALL).group(1).replace('"', "").replace("\n", "")
                 .replace(" ", "").split(","))
     assert known - {""} <= documented
+
+
+def test_campaign_creation_bar_has_defaults_and_a_per_wiki_override(tmp_path: Path) -> None:
+    default = load_config(_write(tmp_path, PRODUCTION), environ={})
+    assert (default.creation_bar("orwiki").self_service, default.creation_bar("orwiki").min_edits,
+            default.creation_bar("orwiki").min_account_age_days) == (True, 300, 30)
+    text = PRODUCTION + """  enwiki: {api_url: "https://en.wikipedia.org/w/api.php", language: en}
+campaign_creation:
+  min_edits: 500
+  wikis:
+    enwiki: {self_service: false}
+"""
+    config = load_config(_write(tmp_path, text), environ={})
+    assert config.creation_bar("orwiki").min_edits == 500 and config.creation_bar("orwiki").self_service
+    assert not config.creation_bar("enwiki").self_service and config.creation_bar("enwiki").min_edits == 500
+
+
+@pytest.mark.parametrize("section,sentence", [
+    ("campaign_creation: {min_edits: -1}", "“campaign_creation.min_edits” must be a whole number"),
+    ("campaign_creation: {self_service: maybe}", "“campaign_creation.self_service” must be true or false"),
+    ("campaign_creation: {wikis: {xxwiki: {min_edits: 3}}}", "“campaign_creation.wikis.xxwiki” names a wiki"),
+    ("campaign_creation: {min_age: 3}", "“campaign_creation.min_age” is not known"),
+])
+def test_a_bad_creation_bar_is_refused(tmp_path: Path, section: str, sentence: str) -> None:
+    with pytest.raises(ConfigError, match=sentence):
+        load_config(_write(tmp_path, PRODUCTION + section + "\n"), environ={})
+
+
+def test_a_wiki_has_a_time_zone_utc_unless_configured(tmp_path: Path) -> None:
+    assert load_config(_write(tmp_path, PRODUCTION), environ={}).wiki("orwiki").timezone == "UTC"
+    text = PRODUCTION.replace("name: Odia Wikipedia}", "name: Odia Wikipedia, timezone: Asia/Kolkata}")
+    assert load_config(_write(tmp_path, text), environ={}).wiki("orwiki").timezone == "Asia/Kolkata"
+    with pytest.raises(ConfigError, match="“wikis.orwiki.timezone” must be an IANA time zone name"):
+        load_config(_write(tmp_path, text.replace("Asia/Kolkata", "Odisha/Cuttack")), environ={})
+
+
+def test_a_channel_may_be_limited_to_some_wikis(tmp_path: Path) -> None:
+    text = PRODUCTION + """  enwiki: {api_url: "https://en.wikipedia.org/w/api.php", language: en}
+channels:
+  odia-mastodon: {type: mastodon, wikis: [orwiki]}
+  everywhere: {type: matrix}
+"""
+    config = load_config(_write(tmp_path, text), environ={})
+    assert config.channels_for("orwiki") == ["odia-mastodon", "everywhere"]
+    assert config.channels_for("enwiki") == ["everywhere"]
+    with pytest.raises(ConfigError, match="“channels.odia-mastodon.wikis” names the wiki “xxwiki”"):
+        load_config(_write(tmp_path, text.replace("[orwiki]", "[xxwiki]")), environ={})

@@ -49,6 +49,11 @@ def test_wikis_are_served_side_by_side_each_at_its_own_throttle(farm: Farm, data
     assert min(gaps(times["laneb"])) >= 0.4 - SLACK  # its own throttle, not the bot's
     # Side by side: every wiki had edits to come while the others were being posted to.
     assert max(t[0] for t in times.values()) < min(t[-1] for t in times.values())
+    # The edit token came with the survey: no request of its own between an edit slot and the first edit.
+    for wiki in ids:
+        after_login = list(job.proxy_of[wiki].seen)
+        after_login = after_login[max(i for i, (r, _f) in enumerate(after_login) if r.action == "login"):]
+        assert [r.params.get("meta") for r, _f in after_login if r.params.get("meta") == "tokens"] == [], wiki
 
 
 @one_database

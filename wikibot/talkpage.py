@@ -201,14 +201,22 @@ class TalkPageChannel:
         """Take the edit token from the survey's answer, so pywikibot need not ask for it again.
 
         `connect` has logged in already; the token is taken only when the answer says it belongs to
-        the bot's session and pywikibot holds none yet.
+        the bot's session and pywikibot holds none for that session yet. Its wallet may still hold the
+        tokens it fetched before logging in (it notices the change of user only at its next look-up, and then
+        asks the wiki): without taking the token here, the first edit of every process would wait for that
+        extra request after its edit slot was granted, and reach the wiki late.
         """
         site = self.site
         info = query.get("userinfo") or {}
         token = (query.get("tokens") or {}).get("csrftoken")
         wallet = site.tokens
-        if token and token != ANONYMOUS_TOKEN and not wallet._tokens and info.get("name") == site.user():
-            wallet._currentuser = site.user()
+        user = site.user()
+        if not token or token == ANONYMOUS_TOKEN or info.get("name") != user:
+            return
+        if wallet._currentuser != user:
+            wallet._currentuser = user
+            wallet._tokens = {"csrf": token}
+        elif "csrf" not in wallet._tokens:
             wallet._tokens["csrf"] = token
 
     def _absorb(self, survey: Survey, result: dict[str, Any]) -> None:

@@ -52,6 +52,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
         api,
         auth,
         bulk,
+        campaign_form,
         consent,
         health,
         insight,
@@ -70,6 +71,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(wall.bp)
     app.register_blueprint(organizers.bp)
+    app.register_blueprint(campaign_form.bp)
     app.register_blueprint(insight.bp)
     app.register_blueprint(suggestions.bp)
     app.register_blueprint(privacy.bp)

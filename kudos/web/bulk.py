@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from kudos import allowance, bulk, campaigns
 from kudos.access import Action
-from kudos.awards import catalogue
+from kudos.awards import offered
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign
 from kudos.web.context import current_config, current_database, db_session, wiki_api
@@ -43,7 +43,7 @@ def lookup_for(wiki: str) -> bulk.Lookup:
 
 def _form(campaign: Campaign) -> BulkForm:
     form = BulkForm()
-    form.award.choices = [(a.id, a.name) for a in catalogue(current_config(), campaign.wiki)]
+    form.award.choices = [(a.id, a.name) for a in offered(current_config(), campaign)]
     if form.award.data is None:
         form.award.data = campaign.default_award or form.award.choices[0][0]
     return form

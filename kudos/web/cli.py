@@ -121,6 +121,16 @@ def campaign_sync() -> None:
     click.echo("\n".join(changes) or "Nothing to change.")
 
 
+def _change_organizer(slug: str, username: str, actor: str, add: bool) -> None:
+    with _db().transaction() as session:
+        campaign = campaigns.get(session, slug)
+        change = campaigns.add_member if add else campaigns.remove_member
+        changed = change(session, campaign, username, MemberRole.organizer, actor)
+    said = {(True, True): "now organizes", (True, False): "already organizes",
+            (False, True): "no longer organizes", (False, False): "did not organize"}[add, changed]
+    click.echo(f"{canonical_username(username)} {said} {slug}.")
+
+
 @organizer_group.command("add")
 @click.argument("slug")
 @click.argument("username")
@@ -128,11 +138,7 @@ def campaign_sync() -> None:
 @_sentences
 def organizer_add(slug: str, username: str, actor: str) -> None:
     """Make USERNAME an organizer of the campaign SLUG."""
-    with _db().transaction() as session:
-        campaign = campaigns.get(session, slug)
-        added = campaigns.add_member(session, campaign, username, MemberRole.organizer, actor)
-    name = canonical_username(username)
-    click.echo(f"{name} {'now organizes' if added else 'already organizes'} {slug}.")
+    _change_organizer(slug, username, actor, add=True)
 
 
 @organizer_group.command("remove")
@@ -142,11 +148,7 @@ def organizer_add(slug: str, username: str, actor: str) -> None:
 @_sentences
 def organizer_remove(slug: str, username: str, actor: str) -> None:
     """Make USERNAME no longer an organizer of the campaign SLUG."""
-    with _db().transaction() as session:
-        campaign = campaigns.get(session, slug)
-        removed = campaigns.remove_member(session, campaign, username, MemberRole.organizer, actor)
-    name = canonical_username(username)
-    click.echo(f"{name} {'no longer organizes' if removed else 'did not organize'} {slug}.")
+    _change_organizer(slug, username, actor, add=False)
 
 
 @click.command("refresh-contribs")

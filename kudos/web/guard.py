@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import abort, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import bindparam, select
 
-from kudos.access import ON_WIKI, Action, Actor, Decision, Standing, may
+from kudos.access import ON_WIKI, Action, Actor, Decision, NewCampaign, Standing, may
 from kudos.models import Campaign, CampaignMember, MemberRole, Nomination
 from kudos.web.context import current_config, current_user, db_session, wiki_api
 from kudos.wikiapi import WikiUnavailable
@@ -42,23 +42,25 @@ def acting_actor(wikis: set[str]) -> Actor | None:
         return None
     asked: dict[str, Standing] = g.setdefault("kudos_standing", {})
     for wiki in wikis - asked.keys():
+        name = current_config().wiki_name(wiki)
         try:
-            blocked: bool | None = wiki_api().user(wiki, actor.username).blocked
+            info = wiki_api().user(wiki, actor.username)
         except WikiUnavailable:
-            blocked = None
-        asked[wiki] = Standing(current_config().wiki_name(wiki), blocked)
+            asked[wiki] = Standing(name, None)
+        else:
+            asked[wiki] = Standing(name, info.blocked, info.editcount, info.registered, info.exists)
     return actor.acting({wiki: asked[wiki] for wiki in wikis})
 
 
-def allowed(action: Action, obj: Campaign | Nomination | None = None) -> Decision:
+def allowed(action: Action, obj: Campaign | Nomination | NewCampaign | None = None) -> Decision:
     """For showing links and buttons: no wiki is asked (`require` asks when the action is done)."""
     return may(current_actor(), action, obj)
 
 
-def require(action: Action, obj: Campaign | Nomination | None = None) -> Actor:
+def require(action: Action, obj: Campaign | Nomination | NewCampaign | None = None) -> Actor:
     """The signed-in actor, if they may; otherwise a sign-in redirect (GET), a 403 page that says why, or a
     503 page when the campaign's wiki could not be asked."""
-    if action in ON_WIKI and isinstance(obj, (Campaign, Nomination)):
+    if action in ON_WIKI and isinstance(obj, (Campaign, Nomination, NewCampaign)):
         actor = acting_actor({obj.wiki})
     else:
         actor = current_actor()

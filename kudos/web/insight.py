@@ -8,7 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from kudos import campaigns, participants, report
+from kudos import campaign_settings, campaigns, participants, report
 from kudos.access import Action
 from kudos.clock import utcnow
 from kudos.errors import DomainError
@@ -25,9 +25,21 @@ FOLLOW_UP_LIMIT = 500  # the page stays usable; the CSV-minded can page through 
 
 def _participants_page(campaign: Campaign, status: int = 200, **errors: str) -> tuple[str, int]:
     people = participants.listed(db_session(), campaign, include_hidden=True)
+    typed = request.form if request.method == "POST" else _event_import(campaign)
     return render_template("participants.html", campaign=campaign, people=people, form=EmptyForm(),
                            settings=participants.settings(current_config()), errors=errors,
-                           typed=request.form if request.method == "POST" else {}), status
+                           typed=typed), status
+
+
+def _event_import(campaign: Campaign) -> dict[str, str]:
+    """The import fields filled from the campaign's event page, so organizers need not type it again."""
+    if not campaign.event_url:
+        return {}
+    try:
+        source, value = campaign_settings.event_source(current_config(), campaign.event_url)
+    except DomainError:
+        return {}  # a link saved before the Dashboard's address was configured differently
+    return {"course": value} if source == ParticipantSource.dashboard else {"event": value}
 
 
 @bp.get("/campaigns/<slug>/participants")

@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 
 from kudos import accounts, allowance, nominations, people
 from kudos.access import Action, Actor, may
-from kudos.awards import Award, catalogue
+from kudos.awards import Award, offered
 from kudos.clock import utcnow
 from kudos.errors import DomainError
 from kudos.models import Campaign, MemberRole
@@ -75,7 +75,7 @@ def _prepare(form: NominationForm, campaigns: list[Campaign], wanted: str | None
     chosen = next((c for c in campaigns if c.slug == form.campaign.data), None)
     shown = chosen or (campaigns[0] if campaigns else None)
     if shown is not None:
-        awards = catalogue(config, shown.wiki)
+        awards = offered(config, shown)
         form.award.choices = [SelectChoice(a.id, a.name) for a in awards]
         if not form.award.data and not form.is_submitted():
             ids = [a.id for a in awards]
@@ -88,7 +88,7 @@ def _prepare(form: NominationForm, campaigns: list[Campaign], wanted: str | None
 def _page(form: NominationForm, campaigns: list[Campaign], campaign: Campaign | None, status: int = 200,
           general: list[str] | None = None, notices: list[Markup] | None = None, via: str | None = None) -> Page:
     config = current_config()
-    awards = catalogue(config, campaign.wiki) if campaign else ()
+    awards = offered(config, campaign) if campaign else ()
     wiki = config.wiki(campaign.wiki) if campaign else None
     via = request.form.get("via", "") if via is None else via
     return render_template("nominate.html", form=form, campaigns=campaigns, campaign=campaign, awards=awards,
@@ -204,7 +204,7 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
         # Said before the wiki is asked anything; confirming counts the allowance for real.
         return None, 429, [_spent(allowance.per_day(config))]
     wiki = config.wiki(campaign.wiki)
-    awards = {a.id: a for a in catalogue(config, campaign.wiki)}
+    awards = {a.id: a for a in offered(config, campaign)}
     award = awards.get(form.award.data or "")
     if award is None:
         form.award.errors.append(msg("kudos-nominate-award-not-offered", wiki.name))

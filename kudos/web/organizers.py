@@ -3,7 +3,7 @@ campaign's creator (`Action.appoint`), never by another organizer."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from kudos import campaigns
@@ -48,4 +48,6 @@ def add(slug: str) -> Response | tuple[str, int]:
         name = campaign.name
     who, what = bdi(form.username.data or ""), bdi(name)
     flash(msg("kudos-organizers-added", who, what) if added else msg("kudos-organizers-already", who, what))
-    return redirect(url_for("organizers.index", slug=slug))
+    # The settings page carries this same form; its people go back there.
+    back = "campaign_form.settings" if request.form.get("back") == "settings" else "organizers.index"
+    return redirect(url_for(back, slug=slug))

@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from kudos import allowance, campaigns, ids
 from kudos.access import Action
-from kudos.awards import catalogue
+from kudos.awards import offered
 from kudos.clock import utcnow
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign
@@ -69,7 +69,7 @@ class BarForm(Form):
 
 def _thank_form(campaign: Campaign) -> ThankSeveralForm:
     form = ThankSeveralForm()
-    form.award.choices = [(a.id, a.name) for a in catalogue(current_config(), campaign.wiki)]
+    form.award.choices = [(a.id, a.name) for a in offered(current_config(), campaign)]
     if form.award.data is None:
         form.award.data = campaign.default_award or form.award.choices[0][0]
     return form
