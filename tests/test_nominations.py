@@ -130,6 +130,16 @@ def test_message_length_is_checked(database: Database, message: str, error: str)
             make_nomination(session, CONFIG, make_campaign(session, CONFIG), message=message)
 
 
+@pytest.mark.parametrize("length,accepted", [(9, False), (10, True), (1000, True), (1001, False)])
+def test_message_length_limits_are_inclusive_and_count_what_is_kept(length: int, accepted: bool) -> None:
+    message = "  \n" + "ଓ" * length + "\x07 \n"  # blanks around and a control character are not counted
+    if accepted:
+        assert nominations.check_message(message) == "ଓ" * length
+    else:
+        with pytest.raises(DomainError, match="too short" if length < 10 else "too long"):
+            nominations.check_message(message)
+
+
 def test_unknown_award_is_refused(database: Database) -> None:
     with database.transaction() as session:
         campaign = make_campaign(session, CONFIG)
