@@ -1,11 +1,13 @@
-"""Web benchmark: the wall, the review queue and the Atom feed at 1,000 and 100,000 nominations.
+"""Web benchmark: the wall, the review queue, the Atom feed, the campaign directory and an organizer's dashboard
+at 1,000 and 100,000 nominations.
 
     python bench/web.py [--db sqlite|mariadb] [--sizes 1000,100000] [--seconds 4] [--workers 2] [--quick]
 
 For each size it seeds a throwaway database with SQLAlchemy core bulk inserts, serves the tool with
 gunicorn on a free loopback port, and drives `/healthz`, `/`, `/review` (as a signed-in organizer, with a
-session stored as the tool stores sessions), `/feed.atom` and the largest campaign's wall from a
-separate load-generator process:
+session stored as the tool stores sessions), `/feed.atom`, the largest campaign's wall, the campaign
+directory (`/campaigns`, 30 open campaigns) and `/dashboard` of an organizer of all 30 campaigns (their
+figures counted over every nomination and delivery) from a separate load-generator process:
 first one request at a time (server time: p50/p95 latency), then with several concurrent clients
 (throughput, compared with `/healthz` on the same server in the same run). It prints
 `RESULT web p95_ms_100k=… ratio_100k_1k=… healthz_ratio=…`, the worst page for each figure, and then,
@@ -33,7 +35,7 @@ import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +46,14 @@ sys.path.insert(0, str(ROOT))
 # whose query takes another path through the indexes. (A person's page is left out: a person has a
 # shout-out or none among 1,000 nominations and a page of them among 100,000, so the two sizes show
 # different pages, not the same page over more rows.)
-PAGES = ["/healthz", "/", "/review", "/feed.atom", "/campaigns/campaign-1"]
-ORGANIZER = "Bench Organizer"
+PAGES = ["/healthz", "/", "/review", "/feed.atom", "/campaigns/campaign-1", "/campaigns", "/dashboard"]
+ORGANIZER = "Bench Organizer"  # organizes campaign 1, where every pending nomination is: the review queue
+DIRECTOR = "Bench Director"  # organizes all 30 campaigns: the dashboard
+SIGNED_IN = {"/review": ORGANIZER, "/dashboard": DIRECTOR}
+CAMPAIGNS = 30
+SOCIAL = "mastodon"  # the first third of the campaigns post there too
+RECENT = 1000  # nominations of the last days, the same at every size (see seed)
+HISTORY_GAP = timedelta(days=31)  # history is older than a week and than the consent window (30 days)
 SECRET = "bench-secret-" + secrets.token_hex(16)
 MARIADB = "mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
 
@@ -53,7 +61,15 @@ MARIADB = "mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
 # ---------------------------------------------------------------- seeding
 
 def seed(url: str, size: int) -> None:
-    """`size` nominations: 10% pending in the organizer's campaign, 85% approved and delivered, 5% rejected."""
+    """`size` nominations, one every 30 seconds: 10% pending in the organizer's campaign, 85% approved, 5%
+    rejected. Of the approved barnstars 97% were posted, 2% skipped and 1% failed; the campaigns with a social
+    channel have a post for each, done, skipped or waiting as the recipient's consent says (a month's worth
+    waiting, older ones expired).
+
+    Every size has the same recent past: the last RECENT nominations end a day ago, and any before them are
+    more than a month older. What a larger size adds is history, which is what the 100k/1k target is about;
+    the dashboard's figures of the last seven days, and the posts waiting for consent, then count the same
+    rows at both sizes."""
     from sqlalchemy import insert
 
     from kudos import migrate
@@ -63,14 +79,18 @@ def seed(url: str, size: int) -> None:
     migrate.upgrade(url)
     engine = make_engine(url)
     rng = random.Random(size)
-    start = datetime(2025, 1, 1)
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    start = now - timedelta(days=1, seconds=size * 30)
     with engine.begin() as connection:
         campaigns = [{"id": i, "slug": f"campaign-{i}", "name": f"Campaign {i}", "wiki": wiki, "kind": "event",
-                      "description": "", "channels": [], "created_at": start}
-                     for i, wiki in enumerate(["orwiki", "enwiki"] * 10, start=1)]
+                      "description": "", "channels": [SOCIAL] if i <= CAMPAIGNS // 3 else [],
+                      "created_at": start - HISTORY_GAP}
+                     for i, wiki in enumerate(["orwiki", "enwiki"] * (CAMPAIGNS // 2), start=1)]
         connection.execute(insert(Campaign), campaigns)
         connection.execute(insert(CampaignMember), [
-            {"campaign_id": 1, "username": ORGANIZER, "role": "organizer", "added_at": start}])
+            {"campaign_id": 1, "username": ORGANIZER, "role": "organizer", "added_at": start},
+            *({"campaign_id": i, "username": DIRECTOR, "role": "organizer", "added_at": start}
+              for i in range(1, CAMPAIGNS + 1))])
         people = [{"id": i, "username": f"Editor {i}", "consent": ("granted", "unknown", "refused")[i % 3],
                    "opted_out": False, "created_at": start} for i in range(1, 5001)]
         connection.execute(insert(Person), people)
@@ -86,11 +106,12 @@ def seed(url: str, size: int) -> None:
             deliveries.clear()
 
         for i in range(1, size + 1):
-            created = start + timedelta(seconds=i * 30)
+            created = start + timedelta(seconds=i * 30) - (HISTORY_GAP if i <= size - RECENT else timedelta(0))
             kind = rng.random()
             status = "pending" if kind < 0.10 else "rejected" if kind < 0.15 else "approved"
-            campaign = 1 if status == "pending" or rng.random() < 0.3 else rng.randint(2, 20)
-            nominator, recipient = f"Nominator {i}", f"Editor {rng.randint(1, 5000)}"
+            campaign = 1 if status == "pending" or rng.random() < 0.3 else rng.randint(2, CAMPAIGNS)
+            person = rng.randint(1, 5000)
+            nominator, recipient = f"Nominator {i}", f"Editor {person}"
             nominations.append({
                 "id": i, "campaign_id": campaign, "wiki": campaigns[campaign - 1]["wiki"], "nominator": nominator,
                 "recipient": recipient, "award": "barnstar", "message": f"Thank you for edit number {i}, a fine one.",
@@ -102,11 +123,19 @@ def seed(url: str, size: int) -> None:
             })
             if status == "approved":
                 done = created + timedelta(hours=2)
-                for channel in ("talkpage", "wall"):
+                outcome = rng.random()
+                talk = "done" if outcome < 0.97 else "skipped" if outcome < 0.99 else "failed"
+                statuses = {"talkpage": talk, "wall": "done" if talk == "done" else "skipped" if talk == "skipped"
+                            else "pending"}
+                if SOCIAL in campaigns[campaign - 1]["channels"]:
+                    consent = people[person - 1]["consent"]
+                    statuses[SOCIAL] = ("done" if consent == "granted" else "skipped" if consent == "refused"
+                                        else "awaiting_consent" if now - created < timedelta(days=30) else "skipped")
+                for channel, state in statuses.items():
                     deliveries.append({
-                        "nomination_id": i, "campaign_id": campaign, "channel": channel, "status": "done",
+                        "nomination_id": i, "campaign_id": campaign, "channel": channel, "status": state,
                         "attempts": 1, "next_attempt_at": done, "key": uuid.uuid4().hex, "created_at": done,
-                        "updated_at": done, "done_at": done})
+                        "updated_at": done, "done_at": done if state in ("done", "skipped") else None})
             if len(nominations) >= 5000:
                 flush()
         flush()
@@ -128,7 +157,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def session_cookie(config_path: Path) -> str:
+def session_cookie(config_path: Path, username: str) -> str:
     """A signed-in organizer's session, stored in the database as the tool stores every session."""
     os.environ["KUDOS_CONFIG"] = str(config_path)
     from kudos.config import load_config
@@ -140,7 +169,7 @@ def session_cookie(config_path: Path) -> str:
     # With the CSRF token a browser's session holds from its first page on: without it every request would
     # mint a new token and write the session again, which no real organizer's browser causes.
     with client.session_transaction() as session:
-        session["user"] = {"username": ORGANIZER, "editcount": 1000}
+        session["user"] = {"username": username, "editcount": 1000}
         session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - as Flask-WTF
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     assert cookie is not None
@@ -218,7 +247,7 @@ def client_main(port: int, path: str, cookie: str, mode: str, amount: float, thr
 class Server:
     size: int
     port: int
-    cookie: str
+    cookies: dict[str, str]  # page → the session it is asked for with
     access_log: Path
     process: subprocess.Popen[bytes]
 
@@ -235,7 +264,7 @@ class Server:
 
 
 def client(server: Server, path: str, mode: str, amount: float, threads: int = 1) -> dict[str, Any]:
-    cookie = server.cookie if path == "/review" else ""
+    cookie = server.cookies.get(path, "")
     out = subprocess.run([sys.executable, __file__, "--client", str(server.port), path, cookie, mode, str(amount),
                           str(threads)], check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -276,11 +305,11 @@ def start(size: int, args: argparse.Namespace, folder: Path) -> tuple[Server, An
     print(f"seeded {size:,} nominations into {args.db} in {time.perf_counter() - began:.1f} s", flush=True)
     config_path = folder / f"config-{size}.yaml"
     config_path.write_text(json.dumps({"environment": "development", "secret_key": SECRET, "database_url": url,
-                                       "dev_login": False}))
-    cookie = session_cookie(config_path)
+                                       "dev_login": False, "channels": {SOCIAL: {"type": "mastodon"}}}))
+    cookies = {path: session_cookie(config_path, username) for path, username in SIGNED_IN.items()}
     port = free_port()
     access_log = folder / f"access-{size}.log"
-    return Server(size, port, cookie, access_log, serve(config_path, port, args.workers, access_log)), drop
+    return Server(size, port, cookies, access_log, serve(config_path, port, args.workers, access_log)), drop
 
 
 def measure(servers: list[Server], args: argparse.Namespace) -> dict[tuple[int, str], dict[str, float]]:

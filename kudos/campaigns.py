@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from kudos import audit, plaintext
@@ -26,6 +27,49 @@ def get(session: Session, slug: str) -> Campaign:
     if campaign is None:
         raise NotFound("kudos-error-no-campaign", slug)
     return campaign
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A campaign as the directory shows it: plain values, with its organizers' names in order."""
+
+    slug: str
+    name: str
+    wiki: str
+    kind: CampaignKind
+    description: str
+    language: str | None
+    starts: datetime | None
+    ends: datetime | None
+    organizers: tuple[str, ...]
+
+
+# Built once per process: the directory is a public page, asked often.
+_OPEN = (
+    select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.kind, Campaign.description,
+           Campaign.language, Campaign.starts, Campaign.ends, CampaignMember.username)
+    .outerjoin(CampaignMember, and_(CampaignMember.campaign_id == Campaign.id,
+                                    CampaignMember.role == MemberRole.organizer))
+    .where(Campaign.closed_at.is_(None), or_(Campaign.starts.is_(None), Campaign.starts <= bindparam("now")),
+           or_(Campaign.ends.is_(None), Campaign.ends >= bindparam("now")))
+    .order_by(Campaign.wiki, Campaign.kind != CampaignKind.community, Campaign.created_at.desc(), Campaign.id.desc(),
+              CampaignMember.username))
+
+
+def open_now(session: Session, now: datetime) -> list[Listed]:
+    """Campaigns taking nominations at `now` (one query): by wiki, each wiki's standing community campaign
+    first, then the others newest first."""
+    found: list[Listed] = []
+    last_id = None
+    for campaign_id, slug, name, wiki, kind, description, language, starts, ends, organizer in session.execute(
+            _OPEN, {"now": now}):
+        if campaign_id != last_id:
+            found.append(Listed(slug, name, wiki, kind, description, language, starts, ends, organizers=()))
+            last_id = campaign_id
+        if organizer is not None:
+            listed = found[-1]
+            found[-1] = replace(listed, organizers=(*listed.organizers, organizer))
+    return found
 
 
 def create(

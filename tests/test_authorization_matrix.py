@@ -111,7 +111,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("insight.campaign_report", "GET"): Case("/campaigns/campaign-a/report", roles(302, 403, **MANAGERS_SEE)),
     ("insight.campaign_report_csv", "GET"): Case("/campaigns/campaign-a/report.csv",
                                                  roles(302, 403, **MANAGERS_SEE)),
+    # Every signed-in person has a home page; what it shows is theirs alone (tests/test_dashboard.py).
     ("insight.dashboard", "GET"): Case("/dashboard", roles(302, 200)),
+    ("directory.index", "GET"): Case("/campaigns", everyone(200)),
     # Praise suggestions: seen by those who see the report, decided on by those who manage the campaign; thanking
     # several people at once is a bulk nomination, refused to an organizer the campaign's wiki blocks.
     ("suggestions.index", "GET"): Case("/campaigns/campaign-a/suggestions", roles(302, 403, **MANAGERS_SEE)),
@@ -292,6 +294,24 @@ def test_route_answers_each_role_as_expected(database: Database, wiki: LocalWiki
         _as(client, role)
         seen[role] = _request(client, case, route[1], ids)
     assert seen == case.expect
+
+
+# What the organizer's home shows each person: the campaigns they organize, with their figures, and no other.
+DASHBOARD_SHOWS = {"nominator": [], "blocked": [], "organizer_a": ["campaign-a"], "organizer_b": ["campaign-b"],
+                   "creator": [], "wiki_blocked": ["campaign-a"], "admin": []}
+
+
+def test_the_dashboard_shows_each_person_only_the_campaigns_they_organize(database: Database,
+                                                                          wiki: LocalWiki) -> None:
+    _seed(database, wiki)
+    client = _app(database, wiki, csrf=False).test_client()
+    seen = {}
+    for role in DASHBOARD_SHOWS:
+        page = _as(client, role).get("/dashboard").get_data(as_text=True)
+        seen[role] = re.findall(r'class="cdx-card kudos-home-campaign" data-campaign="([^"]+)"', page)
+        if role not in ("organizer_a", "wiki_blocked"):
+            assert "Ravi" not in page and "campaign-a/deliveries" not in page, role
+    assert seen == DASHBOARD_SHOWS
 
 
 @pytest.mark.parametrize("route", sorted(r for r in MATRIX if r[1] == "POST"), ids=lambda r: r[0])

@@ -48,6 +48,7 @@ PAGES: dict[str, Shot | str] = {
     "wall.campaign": Shot("campaign-wall", f"/campaigns/{EVENT}", ANONYMOUS),
     "wall.person": Shot("person-wall", f"/users/orwiki/{RECIPIENT}", ANONYMOUS),
     "wall.shoutout": Shot("shoutout", "/shoutouts/{delivered}", ANONYMOUS),
+    "directory.index": Shot("campaigns", "/campaigns", ANONYMOUS),
     "auth.login": Shot("login", "/login", ANONYMOUS),
     "nominate.form": Shot("nominate", f"/nominate?campaign={OPEN}", NOMINATOR),
     "me.index": Shot("me", "/me", NOMINATOR),
@@ -215,7 +216,7 @@ def test_nominate_form_by_keyboard_alone(site: tuple[str, dict[str, object]], pa
 
 
 # Every page an organizer reaches, in English and in Odia (longer words, another script): none may scroll sideways.
-ORGANIZER_PAGES = ["/nominate", "/me", "/privacy", "/me/delete", "/dashboard", "/campaigns/workshop-demo",
+ORGANIZER_PAGES = ["/nominate", "/me", "/privacy", "/me/delete", "/dashboard", "/campaigns", "/campaigns/workshop-demo",
                    "/campaigns/workshop-demo/report", "/campaigns/workshop-demo/participants",
                    "/campaigns/workshop-demo/follow-up", "/campaigns/workshop-demo/bulk",
                    "/campaigns/workshop-demo/deliveries", "/campaigns/odia-photo-walk/deliveries",
@@ -310,3 +311,17 @@ def test_an_admin_creates_a_campaign_through_the_form(chromium: Any, site: tuple
         assert page.locator("#slug").get_attribute("aria-invalid") == "true"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("path", "name"), [("/campaigns", "campaigns-he"), ("/dashboard", "dashboard-he")])
+def test_the_directory_and_the_dashboard_in_hebrew(site: tuple[str, dict[str, object]], pages: dict[str | None, Any],
+                                                   screenshot_dir: Path, path: str, name: str) -> None:
+    """Right to left, with Odia campaign names and English user names inside, at desktop and phone width."""
+    base, _ids = site
+    page = pages[ORGANIZER]
+    response = page.goto(f"{base}{path}?uselang=he")
+    assert response is not None and response.status == 200
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.locator(".kudos-directory-campaign, .kudos-home-campaign").count() >= 3
+    problems = capture(page, screenshot_dir, name)
+    assert not problems, "\n".join(problems)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from kudos import participants
+from kudos.clock import utcnow
 from kudos.db import Database
-from kudos.models import Campaign, Consent
+from kudos.models import Campaign, Consent, ParticipantSource
 from tests.factories import make_campaign, make_nomination
 from tests.webtools import count_queries, deliver, sign_in_as, web_app, web_config
 
@@ -48,3 +52,39 @@ def test_query_count_does_not_grow_with_rows(database: Database) -> None:
     # wiki is paused, and the session's checks; before them, the session's row (on SQLite a BEGIN and a
     # SELECT, on MariaDB the SELECT).
     assert max(large.values()) <= 9, large
+
+
+def _organize(database: Database, start: int, stop: int) -> None:
+    """Campaigns `start`…`stop - 1` organized by Olga, each with a waiting nomination, a delivered one and an
+    unthanked participant; every other one ended nine days ago, so its follow-up reminder shows."""
+    config = web_config(database)
+    with database.transaction() as session:
+        for i in range(start, stop):
+            campaign = make_campaign(session, config, slug=f"home-{i}", organizers=("Olga Organizer",),
+                                     channels=("mastodon",))
+            make_nomination(session, config, campaign, recipient=f"Waiting {i}")
+            deliver(session, config, campaign, f"Person {i}")
+            participants.add(session, campaign, [f"Participant {i}"], ParticipantSource.paste, "Olga Organizer")
+            if i % 2:
+                campaign.starts, campaign.ends = utcnow() - timedelta(days=20), utcnow() - timedelta(days=9)
+
+
+def test_the_dashboard_reads_as_many_rows_for_thirty_campaigns_as_for_one(database: Database) -> None:
+    client = sign_in_as(web_app(database).test_client(), "Olga Organizer")
+
+    def count() -> tuple[int, str]:
+        with count_queries(database) as queries:
+            response = client.get("/dashboard")
+        assert response.status_code == 200
+        return len(queries), response.get_data(as_text=True)
+
+    _organize(database, 0, 2)
+    count()  # the session's first page stores what it keeps from then on
+    one, page = count()
+    assert page.count('class="cdx-card kudos-home-campaign"') == 2 and page.count('class="reminder"') == 1
+    _organize(database, 2, 30)
+    thirty, page = count()
+    assert page.count('class="cdx-card kudos-home-campaign"') == 30 and page.count('class="reminder"') == 15
+    # The session's row, the organizer's campaigns, the reminders, and the figures in two (the week's barnstars
+    # apart); on SQLite a BEGIN before the session's row and one before the page's reads.
+    assert one == thirty <= 7, (one, thirty)

@@ -41,10 +41,11 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     sessions.init_app(app, config, app.extensions["kudos.db"])
     transport.init_app(app, config)
 
-    from kudos.web import conditional, formats, i18n
+    from kudos.web import conditional, formats, fragments, i18n
 
     i18n.init_app(app)
     formats.init_app(app)
+    fragments.init_app(app)
     conditional.init_app(app, config)
 
     from kudos.web import (
@@ -54,6 +55,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
         bulk,
         campaign_form,
         consent,
+        directory,
         health,
         insight,
         me,
@@ -70,6 +72,7 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(wall.bp)
+    app.register_blueprint(directory.bp)
     app.register_blueprint(organizers.bp)
     app.register_blueprint(campaign_form.bp)
     app.register_blueprint(insight.bp)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from kudos import campaign_settings, campaigns, participants, report
+from kudos import dashboard as dashboard_figures
 from kudos.access import Action
 from kudos.clock import utcnow
 from kudos.errors import DomainError
 from kudos.models import Campaign, ParticipantSource
+from kudos.web import dashboard_cards
 from kudos.web.context import current_config, current_database, db_session
 from kudos.web.forms import EmptyForm
 from kudos.web.guard import require
@@ -145,10 +146,12 @@ def campaign_report_csv(slug: str) -> Response:
 
 @bp.get("/dashboard")
 def dashboard() -> str:
-    # Any signed-in person may look; it lists only the campaigns they organize.
+    # Any signed-in person may look; it shows only the campaigns they organize (an admin's too: the review
+    # queue and the failed deliveries page are where admins see every campaign).
     actor = require(Action.manage_self)
     session = db_session()
-    due = report.reminders(session, actor, utcnow())
-    mine = list(session.scalars(select(Campaign).where(Campaign.id.in_(list(actor.organizes)))
-                                .order_by(Campaign.created_at.desc()))) if actor.organizes else []
-    return render_template("dashboard.html", reminders=due, campaigns=mine)
+    now = utcnow()
+    due = report.reminders(session, actor, now)
+    mine = dashboard_figures.organized(session, actor.username, current_config().channels, now)
+    return render_template("dashboard.html", reminders=due, campaigns=mine,
+                           cards=dashboard_cards.cards_html(mine, now))

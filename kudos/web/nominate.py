@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from kudos import accounts, allowance, nominations, people
+from kudos import accounts, allowance, nominations, people, plaintext
 from kudos.access import Action, Actor, may
 from kudos.awards import Award, offered
 from kudos.clock import utcnow
@@ -27,6 +27,7 @@ from kudos.suggestions import decisions as suggestion_decisions
 from kudos.suggestions import listing as suggestion_listing
 from kudos.web import prefill
 from kudos.web.context import current_config, current_database, db_session, wiki_api
+from kudos.web.formats import day_tag
 from kudos.web.forms import NominationForm
 from kudos.web.guard import allowed, require
 from kudos.web.i18n import bdi, msg
@@ -51,7 +52,7 @@ def open_campaigns() -> list[Campaign]:
     now = utcnow()
     return list(db_session().scalars(
         select(Campaign)
-        .where(or_(Campaign.starts.is_(None), Campaign.starts <= now),
+        .where(Campaign.closed_at.is_(None), or_(Campaign.starts.is_(None), Campaign.starts <= now),
                or_(Campaign.ends.is_(None), Campaign.ends >= now))
         .order_by(Campaign.name, Campaign.id)))
 
@@ -107,7 +108,8 @@ def form() -> Page:
     campaign = _prepare(nomination_form, campaigns, given.campaign.slug if given.campaign else None)
     nomination_form.recipient.data = given.recipient or None
     nomination_form.link.data = given.link or None
-    notices = [_notice(notice) for notice in given.notices]
+    notices = [_campaign_notice(request.args.get("campaign") or "") if notice.kind == "campaign" else _notice(notice)
+               for notice in given.notices]
     via = ""
     if request.args.get("via") == SUGGESTIONS and given.campaign is not None and given.recipient:
         suggested = _suggested_message(actor, given.campaign, given.recipient, given.link)
@@ -119,6 +121,24 @@ def form() -> Page:
 def _notice(notice: prefill.Notice) -> Markup:
     sentence = msg(f"kudos-prefill-{notice.kind}", bdi(notice.value))
     return Markup(" ").join([sentence, msg(notice.detail)]) if notice.detail else sentence
+
+
+def _campaign_notice(wanted: str) -> Markup:
+    """Why the campaign the link names cannot be chosen: no such campaign, over, or not begun yet."""
+    slug = plaintext.line(wanted)
+    found = db_session().scalar(select(Campaign).where(Campaign.slug == slug)) if len(slug) <= 64 else None
+    if found is None:
+        sentence = msg("kudos-prefill-campaign", bdi(prefill.short(slug)))
+    elif found.closed_at is not None:
+        sentence = msg("kudos-prefill-campaign-ended", bdi(found.name), day_tag(found.closed_at))
+    elif found.starts is not None and found.starts > utcnow():
+        sentence = msg("kudos-prefill-campaign-not-started", bdi(found.name), day_tag(found.starts))
+    elif found.ends is not None and found.ends < utcnow():
+        sentence = msg("kudos-prefill-campaign-ended", bdi(found.name), day_tag(found.ends))
+    else:  # it opened between the two reads
+        sentence = msg("kudos-prefill-campaign-closed", bdi(found.name))
+    link = Markup('<a href="{}">{}</a>').format(url_for("directory.index"), msg("kudos-prefill-campaign-directory"))
+    return Markup(" ").join([sentence, link])
 
 
 def _suggested_message(actor: Actor, campaign: Campaign, recipient: str, link: str) -> str:

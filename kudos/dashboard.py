@@ -1,0 +1,118 @@
+"""The organizer's home: for each campaign a person organizes, the figures that say what needs doing now.
+
+Two statements answer for every campaign at once, so the page costs the same number of round trips for one
+campaign as for thirty: the campaigns as rows, each figure a scalar subquery bound to the row's campaign, and
+then the barnstars of the last seven days of all of them, grouped by campaign. Each is answered from an
+index that starts with the campaign's id: the review queue's (campaign, status, created) for the waiting
+nominations, the wall's (campaign, channel, status, id) for the deliveries. The week's barnstars also need
+the date each was posted, which that index does not hold: every posted barnstar of the campaigns is read
+for it, the one figure whose cost grows with a campaign's history. An index on delivery (campaign_id,
+channel, status, done_at) makes it a range per campaign, the grouped query being written so that MariaDB
+can read it that way.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select
+from sqlalchemy.orm import Session
+
+from kudos.models import (
+    Campaign,
+    CampaignKind,
+    CampaignMember,
+    Delivery,
+    DeliveryStatus,
+    MemberRole,
+    Nomination,
+    NominationStatus,
+)
+from kudos.outbox import TALKPAGE
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignStatus:
+    id: int
+    slug: str
+    name: str
+    wiki: str
+    language: str | None  # of the campaign's name
+    kind: CampaignKind
+    starts: datetime | None
+    ends: datetime | None
+    closed_at: datetime | None
+    waiting: int  # nominations waiting for review
+    oldest_waiting: datetime | None  # when the longest-waiting of them was made
+    skipped: int  # barnstars not posted, for a reason the deliveries page gives
+    failed: int  # deliveries on any channel that gave up; an organizer can retry them
+    # Social posts held until their recipients answer whether they may be named on social networks. Posts, not
+    # people: counted from the index alone, where telling the people apart reads every post's nomination.
+    awaiting_consent: int
+    delivered_week: int  # barnstars posted on talk pages in the last seven days
+
+    def is_open(self, at: datetime) -> bool:
+        return (self.closed_at is None and (self.starts is None or self.starts <= at)
+                and (self.ends is None or at <= self.ends))
+
+
+def _count_deliveries(channels: Sequence[str], status: DeliveryStatus) -> ColumnElement[int]:
+    """Deliveries of the row's campaign in `status` on these channels: one equality subquery per channel,
+    summed. (MariaDB reads a correlated `channel IN (…)` by the campaign's id alone, every row of it.)"""
+    counts: list[ColumnElement[int]] = [
+        select(func.count()).select_from(Delivery)
+        .where(Delivery.campaign_id == Campaign.id, Delivery.channel == channel, Delivery.status == status)
+        .scalar_subquery()
+        for channel in channels]
+    return functools.reduce(operator.add, counts) if counts else literal(0)
+
+
+@functools.lru_cache(maxsize=8)
+def _statement(social: tuple[str, ...]) -> Select[Any]:
+    """Built once per set of channels (the configuration's): only the parameters change between pages."""
+    pending = (Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.pending)
+    waiting = select(func.count()).select_from(Nomination).where(*pending).scalar_subquery()
+    # The first row in the index's order, rather than min(): a correlated min() is a scan on MariaDB.
+    oldest = select(Nomination.created_at).where(*pending).order_by(Nomination.created_at).limit(1).scalar_subquery()
+    mine = select(CampaignMember.campaign_id).where(CampaignMember.username == bindparam("username"),
+                                                    CampaignMember.role == MemberRole.organizer)
+    return (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
+                   Campaign.starts, Campaign.ends, Campaign.closed_at, waiting, oldest,
+                   _count_deliveries([TALKPAGE], DeliveryStatus.skipped),
+                   _count_deliveries([TALKPAGE, *social], DeliveryStatus.failed),
+                   _count_deliveries(social, DeliveryStatus.awaiting_consent))
+            .where(Campaign.id.in_(mine))
+            .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
+
+
+# Barnstars posted since a moment, for campaigns named by id: a range of the index per campaign. (Correlated
+# to the campaign's row, MariaDB would read every posted barnstar of the campaign and filter by date.)
+_DELIVERED_SINCE = (select(Delivery.campaign_id, func.count())
+                    .where(Delivery.campaign_id.in_(bindparam("ids", expanding=True)), Delivery.channel == TALKPAGE,
+                           Delivery.status == DeliveryStatus.done, Delivery.done_at >= bindparam("since"))
+                    .group_by(Delivery.campaign_id))
+
+
+def organized(session: Session, username: str, social_channels: Iterable[str], now: datetime) -> list[CampaignStatus]:
+    """The campaigns `username` organizes, newest first, each with its figures (two queries, however many
+    campaigns: the campaigns with most figures, then the week's barnstars of all of them).
+
+    `social_channels` are the configured social channels: naming them lets every delivery figure be read
+    from the index, where "any channel but the talk page" would read all of a campaign's rows.
+    """
+    rows = session.execute(_statement(tuple(sorted(set(social_channels)))), {"username": username}).all()
+    delivered: dict[int, int] = {}
+    if rows:
+        found = session.execute(_DELIVERED_SINCE, {"ids": [row[0] for row in rows], "since": now - WEEK})
+        delivered = {campaign_id: count for campaign_id, count in found}
+    return [CampaignStatus(campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, waiting, oldest,
+                           skipped, failed, awaiting, delivered.get(campaign_id, 0))
+            for (campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, waiting, oldest, skipped,
+                 failed, awaiting) in rows]
