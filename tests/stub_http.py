@@ -91,7 +91,9 @@ class StubServer:
 
     def start(self) -> StubServer:
         name = type(self).__name__
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=name, daemon=True)
+        # A short poll: stop() waits for the loop's next look, up to half a second at the default, in every test.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name=name,
+                                        daemon=True)
         self._thread.start()
         return self
 

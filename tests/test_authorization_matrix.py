@@ -7,6 +7,10 @@ people who should have been refused.
 The campaigns' wiki is the real local MediaWiki: reviewing actions ask it whether the person is blocked
 there, and `wiki_blocked` is an organizer whom that wiki blocked after they signed in. Creating a campaign
 asks it for the person's edits too: `newcomer` has fewer than the bar asks for there.
+
+On MariaDB, which production runs on (the rule: tests/servers/database.py): who may do what is decided in
+kudos/access.py, the same on both databases. Every route's views run on SQLite as well, for four kinds of
+person with valid and hostile input, in test_hostile_requests.
 """
 
 from __future__ import annotations
@@ -28,9 +32,12 @@ from kudos.config import Config
 from kudos.db import Database
 from kudos.models import Base, CampaignKind, Consent, DeliveryStatus, ParticipantSource, Suggestion
 from kudos.web import create_app
+from tests.servers.database import ON_MARIADB
 from tests.servers.mediawiki import LocalWiki
 from tests.support import make_config
 from tests.wiki_people import create_accounts
+
+pytestmark = ON_MARIADB
 
 SUGGESTED, SET_ASIDE = 4242, 4243  # wiki account ids of two people suggested for campaign A
 ROLES = ("anonymous", "nominator", "newcomer", "blocked", "organizer_a", "organizer_b", "creator", "wiki_blocked",

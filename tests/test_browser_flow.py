@@ -23,6 +23,7 @@ from tests.browser_support import capture, new_context, sign_in, sign_out
 from tests.factories import make_campaign
 from tests.servers.browser import serving
 from tests.support import make_config
+from tests.wiki_people import create_accounts
 from tests.wikibot_support import WIKI_ID, job_settings, run_job, summary, write_config
 
 pytestmark = pytest.mark.mediawiki
@@ -45,9 +46,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(chromium: Any, local_wiki: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The app on a migrated SQLite file, a campaign on the local wiki organized by Olga, its people on the wiki."""
-    for name in (NOMINATOR, RECIPIENT, ORGANIZER):
-        if local_wiki.api(list="users", ususers=name)["query"]["users"][0].get("missing"):
-            local_wiki.create_user(name)
+    create_accounts(local_wiki, [NOMINATOR, RECIPIENT, ORGANIZER])
     revid = local_wiki.edit("Mahanadi", "The Mahanadi is a river in Odisha.", user=RECIPIENT)
     folder = tmp_path_factory.mktemp("browser-flow")
     database = Database(f"sqlite:///{folder / 'kudos.sqlite'}")

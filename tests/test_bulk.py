@@ -14,6 +14,7 @@ from kudos.db import Database
 from kudos.models import AuditEvent, Base, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus
 from tests.factories import make_campaign, make_nomination
 from tests.webtools import count_queries, sign_in_as, web_app, web_config
+from tests.wiki_people import create_accounts
 
 OLGA = "Olga Organizer"
 # Sending a list asks the campaign's wiki whether the organizer is blocked there.
@@ -185,9 +186,7 @@ def test_five_hundred_names_in_batches_of_fifty_in_seconds(database: Database) -
 
 @pytest.fixture(scope="module")
 def wiki(local_wiki):  # type: ignore[no-untyped-def]
-    for name in ("Bulk Alice", "Bulk Blocky"):
-        if local_wiki.api(list="users", ususers=name)["query"]["users"][0].get("missing"):
-            local_wiki.create_user(name)
+    create_accounts(local_wiki, ["Bulk Alice", "Bulk Blocky"])
     local_wiki.block("Bulk Blocky")
     return local_wiki
 

@@ -190,7 +190,7 @@ def test_make_run_shows_the_whole_journey_offline_and_one_ctrl_c_stops_it(
     deadline = time.monotonic() + 30
     while "see the edit" not in row.inner_text():
         assert time.monotonic() < deadline, f"no barnstar within 30 s:\n{demo.log.read_text()[-3000:]}"  # type: ignore[union-attr]
-        time.sleep(1)
+        time.sleep(0.25)
         page.reload()
     assert f"Posted on User talk:{RECIPIENT} — see the edit" in row.inner_text()
     # The demo's data shows the other outcomes, as the delivery job produced them on the local wikis.
@@ -210,7 +210,7 @@ def test_make_run_shows_the_whole_journey_offline_and_one_ctrl_c_stops_it(
         if diffs and all(d.startswith(f"{odia_wiki}/index.php?diff=") and int(d.split("=")[-1]) < 9000 for d in diffs):
             break
         assert time.monotonic() < deadline, f"no suggestions from the wiki within 60 s:\n{demo.log.read_text()[-3000:]}"  # type: ignore[union-attr]
-        time.sleep(2)
+        time.sleep(0.5)
     assert "4 reverted (not counted)" in lipika.inner_text()
     cards = [page.locator(".kudos-suggestion").nth(n).get_attribute("data-username")
              for n in range(page.locator(".kudos-suggestion").count())]

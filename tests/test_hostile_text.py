@@ -35,6 +35,7 @@ from kudos.outbox import WALL
 from kudos.web.forms import Form
 from tests.support import make_config
 from tests.webtools import sign_in_as, web_app
+from tests.wiki_people import create_accounts
 
 C0 = "".join(chr(c) for c in range(0x20))  # tab and LF included: they must survive, CR must become LF
 C1 = "\x7f" + "".join(chr(c) for c in range(0x80, 0xA0))
@@ -68,9 +69,7 @@ def strict_xml(body: bytes) -> Any:
 
 @pytest.fixture(scope="module")
 def wiki(local_wiki) -> Any:  # type: ignore[no-untyped-def]
-    for name in PEOPLE:
-        if local_wiki.api(list="users", ususers=name)["query"]["users"][0].get("missing"):
-            local_wiki.create_user(name)
+    create_accounts(local_wiki, list(PEOPLE))
     local_wiki.edit("Hostile Page", "An article about rivers.", user="Hostile Ravi")
     return local_wiki
 

@@ -24,6 +24,7 @@ from kudos.models import AuditEvent, Campaign, MemberRole, Nomination, Nominatio
 from kudos.web import create_app
 from tests.factories import make_campaign
 from tests.support import make_config
+from tests.wiki_people import create_accounts
 
 NOMINATOR = "Nomi Nina"
 
@@ -31,9 +32,7 @@ NOMINATOR = "Nomi Nina"
 @pytest.fixture(scope="module")
 def wiki(local_wiki) -> Any:  # type: ignore[no-untyped-def]
     """The session wiki with this module's people and page (names start with "Nomi")."""
-    for name in ("Nina", "Ravi", "Rita", "Blocked", "Bob"):
-        if local_wiki.api(list="users", ususers=f"Nomi {name}")["query"]["users"][0].get("missing"):
-            local_wiki.create_user(f"Nomi {name}")
+    create_accounts(local_wiki, [f"Nomi {name}" for name in ("Nina", "Ravi", "Rita", "Blocked", "Bob")])
     local_wiki.block("Nomi Blocked")
     local_wiki.block("Nomi Bob")
     local_wiki.revid = local_wiki.edit("Nomi Page", "An article about rivers.", user="Nomi Ravi")

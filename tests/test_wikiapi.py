@@ -15,6 +15,7 @@ from kudos.errors import DomainError
 from kudos.wikiapi import Link, WikiApi, WikiUnavailable, parse_link
 from tests.stub_http import Recorded, Reply, StubServer, free_port
 from tests.support import make_config
+from tests.wiki_people import create_accounts
 
 PREFIX = "Wapi "  # user and page names of this module, so other tests on the session wiki are not disturbed
 
@@ -26,9 +27,7 @@ def wiki_config(api_url: str) -> Config:
 @pytest.fixture(scope="module")
 def wiki(local_wiki) -> Any:  # type: ignore[no-untyped-def]
     """The session wiki with this module's users and page."""
-    for name in ("Alice", "Blocked"):
-        if local_wiki.api(list="users", ususers=PREFIX + name)["query"]["users"][0].get("missing"):
-            local_wiki.create_user(PREFIX + name)
+    create_accounts(local_wiki, [PREFIX + "Alice", PREFIX + "Blocked"])
     local_wiki.block(PREFIX + "Blocked")
     local_wiki.edit(PREFIX + "Page", "The first version.", user=PREFIX + "Alice")
     local_wiki.revid = local_wiki.edit(PREFIX + "Page", "A second, better version.", user=PREFIX + "Alice")

@@ -22,6 +22,7 @@ from kudos.config import PROJECT_ROOT
 from kudos.models import DeliveryStatus
 from kudos.web import create_app, delivery_status
 from tests import wikibot_support
+from tests.servers.database import ON_MARIADB
 from tests.wikibot_support import Job, deliveries, markers_on
 
 # The job's fixtures, shared with the other delivery tests.
@@ -29,6 +30,9 @@ delivery_bot = wikibot_support.delivery_bot
 job = wikibot_support.job
 
 pytestmark = pytest.mark.mediawiki
+
+# The first test runs the whole job on both databases; the rest are the wiki's and the job's behaviour, on
+# MariaDB (the rule: tests/servers/database.py).
 
 
 def latest(job: Job, title: str) -> dict:
@@ -69,6 +73,7 @@ def test_barnstars_land_once_as_bot_edits_and_a_rerun_changes_nothing(job: Job) 
     assert job.path.parent.joinpath("wikibot.health").exists()
 
 
+@ON_MARIADB
 def test_every_case_that_must_not_be_posted_is_skipped_with_a_reason(job: Job) -> None:
     nobots, optout, category, allowed_other, blocked, kudos_out, new_name = job.users(7)
     wiki = job.wiki
@@ -138,6 +143,7 @@ INJECTIONS = [
 ]
 
 
+@ON_MARIADB
 def test_injection_corpus_renders_as_plain_text(job: Job) -> None:
     recipients = job.users(len(INJECTIONS), "Inj")
     ids = job.approve(recipients, INJECTIONS)
@@ -163,7 +169,7 @@ def test_injection_corpus_renders_as_plain_text(job: Job) -> None:
             assert line in visible, (message, line)
 
 
-@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
+@ON_MARIADB
 def test_while_kudos_is_read_only_the_job_stays_up_idle_with_a_fresh_heartbeat(job: Job) -> None:
     """A continuous job that exited would be restarted and mail its maintainers again and again."""
     (recipient,) = job.users(1)
@@ -199,6 +205,7 @@ def test_while_kudos_is_read_only_the_job_stays_up_idle_with_a_fresh_heartbeat(j
     assert markers_on(job.wiki, f"User talk:{recipient}", delivery.key) == 0
 
 
+@ON_MARIADB
 def test_loop_mode_touches_its_health_file_and_stops_on_sigterm(job: Job) -> None:
     health = job.folder / "wikibot.health"
     looping = job.with_delivery(interval=30)
@@ -221,7 +228,7 @@ def test_loop_mode_touches_its_health_file_and_stops_on_sigterm(job: Job) -> Non
     assert wikibot_support.summary(out) == {"done": 0, "skipped": 0, "retrying": 0, "failed": 0}
 
 
-@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
+@ON_MARIADB
 def test_a_wrong_bot_password_claims_nothing_and_the_wiki_waits_with_the_reason(job: Job) -> None:
     (recipient,) = job.users(1)
     ids = job.approve([recipient])

@@ -1,4 +1,9 @@
-"""Faults during delivery: a read-only wiki, kill -9 at random moments, several jobs at once. Exactly once, always."""
+"""Faults during delivery: a read-only wiki, kill -9 at random moments, several jobs at once. Exactly once, always.
+
+On MariaDB only (the rule: tests/servers/database.py): what is tested here is the job and the wiki. The same
+kinds of faults on SQLite, several job processes at once and a kill -9 whose leases are taken over, are
+test_wikibot_lanes' three replicas, on both databases.
+"""
 
 from __future__ import annotations
 
@@ -15,21 +20,22 @@ import pytest
 from kudos.config import PROJECT_ROOT
 from kudos.models import DeliveryStatus
 from tests import wikibot_support
+from tests.servers.database import ON_MARIADB
+from tests.wiki_people import create_accounts
 from tests.wikibot_support import Job, deliveries, page_text, statuses, summary
 
 delivery_bot = wikibot_support.delivery_bot
 job = wikibot_support.job
 
-pytestmark = pytest.mark.mediawiki
+pytestmark = [pytest.mark.mediawiki, ON_MARIADB]
 
 
 @pytest.fixture(scope="module")
 def pool(local_wiki: Any) -> list[str]:
-    """50 recipients shared by the tests here: creating an account takes MediaWiki about half a second,
-    and the checks count each delivery's own marker, so pages may hold several barnstars."""
+    """50 recipients shared by the tests here (the checks count each delivery's own marker, so pages may hold
+    several barnstars)."""
     names = [wikibot_support.unique_name("Pool") for _ in range(50)]
-    for name in names:
-        local_wiki.create_user(name)
+    create_accounts(local_wiki, names)
     return names
 
 

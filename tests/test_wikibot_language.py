@@ -14,12 +14,14 @@ from kudos.config import PROJECT_ROOT
 from kudos.models import Consent
 from kudos.web import create_app
 from tests import wikibot_support
+from tests.servers.database import ON_MARIADB
 from tests.wikibot_support import WIKI_ID, Job, deliveries
 
 delivery_bot = wikibot_support.delivery_bot
 job = wikibot_support.job
 
-pytestmark = pytest.mark.mediawiki
+# Rendering, the wiki's behaviour: on MariaDB only (the rule: tests/servers/database.py).
+pytestmark = [pytest.mark.mediawiki, ON_MARIADB]
 
 ODIA = json.loads((PROJECT_ROOT / "i18n" / "or.json").read_text(encoding="utf-8"))
 

@@ -16,12 +16,15 @@ from kudos.models import AuditEvent, Nomination, Person, WikiAccount
 from kudos.web import create_app
 from tests import wikibot_support
 from tests.factories import make_campaign
+from tests.servers.database import ON_MARIADB
 from tests.wikibot_support import ORGANIZER, WIKI_ID, Job, markers_on, unique_name
 
 delivery_bot = wikibot_support.delivery_bot
 job = wikibot_support.job
 
-pytestmark = pytest.mark.mediawiki
+# The wiki's renames and the job's reads: on MariaDB only; the rename in the database is test_accounts', on both
+# (the rule: tests/servers/database.py).
+pytestmark = [pytest.mark.mediawiki, ON_MARIADB]
 
 
 def nominate_through_the_form(job: Job, nominator: str, recipient: str) -> tuple[int, int]:

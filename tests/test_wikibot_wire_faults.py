@@ -4,6 +4,9 @@ Each fault must leave the delivery waiting for a later attempt, and the next run
 the page exactly once, counted through the real wiki's API (never through the proxy). A failure of the
 whole wiki pauses its lane and charges no attempt unless the edit may have landed; only a delivery's own
 failures make it `failed` by their count.
+
+On MariaDB only (the rule: tests/servers/database.py): the faults are the wiki's, and how an outcome is recorded
+(attempts charged or given back, a wiki's pause) is test_wikibot_claims', on both databases.
 """
 
 from __future__ import annotations
@@ -19,18 +22,21 @@ from kudos.clock import utcnow
 from kudos.db import Database
 from kudos.models import Delivery, DeliveryStatus, WikiLane
 from tests import wikibot_support
+from tests.servers.database import ON_MARIADB
 from tests.servers.wiki_faults import FaultProxy
-from tests.wikibot_support import Job, deliveries, job_settings, markers_on
+from tests.wikibot_support import Job, bot_home, deliveries, job_settings, markers_on
 
 delivery_bot = wikibot_support.delivery_bot
 
-pytestmark = pytest.mark.mediawiki
+pytestmark = [pytest.mark.mediawiki, ON_MARIADB]
 
 
 @pytest.fixture
-def proxied(database: Database, local_wiki: Any, delivery_bot: Any, tmp_path: Path, faulty: FaultProxy) -> Job:
+def proxied(database: Database, local_wiki: Any, delivery_bot: Any, tmp_path: Path, faulty: FaultProxy,
+            tmp_path_factory: pytest.TempPathFactory) -> Job:
     """A job that reaches the wiki through the fault proxy; `job.wiki` is still the wiki itself."""
     settings = job_settings(database.url, faulty.api_url, delivery_bot.login, delivery_bot.password, tmp_path)
+    settings["bot"]["pywikibot_dir"] = bot_home(tmp_path_factory, delivery_bot)
     return Job(local_wiki, database, tmp_path, settings, delivery_bot.user)
 
 
@@ -132,7 +138,6 @@ def test_a_lost_answer_is_resolved_by_the_marker_and_never_posted_twice(proxied:
     assert markers_on(proxied.wiki, f"User talk:{recipients[1]}", rows[ids[1]].key) == 1
 
 
-@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
 def test_an_outage_never_uses_up_attempts_but_a_delivery_s_own_failures_do(proxied: Job, faulty: FaultProxy) -> None:
     outage, conflict = proxied.users(2, prefix="Down")
     outage_id, conflict_id = proxied.approve([outage, conflict])
@@ -166,7 +171,6 @@ def test_an_outage_never_uses_up_attempts_but_a_delivery_s_own_failures_do(proxi
     assert markers_on(proxied.wiki, f"User talk:{conflict}", rows[conflict_id].key) == 0
 
 
-@pytest.mark.parametrize("database", ["mariadb"], indirect=True)  # the job's behaviour, not the database's
 def test_a_delivery_kept_waiting_by_its_wiki_past_the_age_limit_fails(proxied: Job, faulty: FaultProxy) -> None:
     (recipient,) = proxied.users(1, prefix="Old")
     (delivery_id,) = proxied.approve([recipient])

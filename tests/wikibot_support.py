@@ -26,6 +26,7 @@ from kudos.db import Database
 from kudos.models import Delivery, DeliveryStatus
 from tests.factories import make_campaign, make_nomination
 from tests.support import TEST_SECRET_KEY
+from tests.wiki_people import create_accounts
 
 WIKI_ID = "localwiki"
 ORGANIZER = "Olga Organizer"
@@ -153,8 +154,7 @@ class Job:
 
     def users(self, count: int, prefix: str = "R") -> list[str]:
         names = [unique_name(prefix) for _ in range(count)]
-        for name in names:
-            self.wiki.create_user(name)
+        create_accounts(self.wiki, names)
         return names
 
 
@@ -164,7 +164,16 @@ def delivery_bot(local_wiki: Any) -> Any:
     return local_wiki.create_bot(unique_name("KudosBot"))
 
 
+def bot_home(tmp_path_factory: pytest.TempPathFactory, bot: Any) -> str:
+    """pywikibot's folder for `bot` across the tests of a module, so that only the first job run logs in (a
+    second or so each); the job keeps one sub-folder per account, secret and wiki address (wikibot.pwbconfig),
+    so a test that changes any of them still starts without cookies."""
+    return str(tmp_path_factory.getbasetemp() / f"pywikibot-{bot.user}")
+
+
 @pytest.fixture
-def job(database: Database, local_wiki: Any, delivery_bot: Any, tmp_path: Path) -> Job:
+def job(database: Database, local_wiki: Any, delivery_bot: Any, tmp_path: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> Job:
     settings = job_settings(database.url, local_wiki.api_url, delivery_bot.login, delivery_bot.password, tmp_path)
+    settings["bot"]["pywikibot_dir"] = bot_home(tmp_path_factory, delivery_bot)
     return Job(local_wiki, database, tmp_path, settings, delivery_bot.user)

@@ -42,7 +42,8 @@ def chromium() -> Iterator[object]:
 def serving(app: Flask) -> Iterator[str]:
     """Serve a Flask app on a free loopback port in a thread for the duration of the block; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop's next look, up to half a second at the default, in every test.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
