@@ -30,6 +30,7 @@ pytestmark = pytest.mark.mediawiki
 
 WIKI_NAME = "Local test wiki"
 NOMINATOR, RECIPIENT, ORGANIZER = "Flow Nina", "Flow Ravi", "Flow Olga"
+NEWCOMER = "Flow Mina"  # thanked in the campaign the organizer makes
 CAMPAIGN = "flow"
 MESSAGE = "Rewrote the article about the Mahanadi river, with sources for every paragraph."
 
@@ -46,13 +47,15 @@ class Site:
 @pytest.fixture(scope="module")
 def site(chromium: Any, local_wiki: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The app on a migrated SQLite file, a campaign on the local wiki organized by Olga, its people on the wiki."""
-    create_accounts(local_wiki, [NOMINATOR, RECIPIENT, ORGANIZER])
+    create_accounts(local_wiki, [NOMINATOR, RECIPIENT, ORGANIZER, NEWCOMER])
     revid = local_wiki.edit("Mahanadi", "The Mahanadi is a river in Odisha.", user=RECIPIENT)
+    local_wiki.edit("Flow workshop", "Notes of the workshop.", user=ORGANIZER)  # the creation bar: one edit
     folder = tmp_path_factory.mktemp("browser-flow")
     database = Database(f"sqlite:///{folder / 'kudos.sqlite'}")
     migrate.upgrade(database.url)
     config = make_config(database_url=database.url,
-                         wikis={WIKI_ID: {"api_url": local_wiki.api_url, "language": "en", "name": WIKI_NAME}})
+                         wikis={WIKI_ID: {"api_url": local_wiki.api_url, "language": "en", "name": WIKI_NAME}},
+                         campaign_creation={"min_edits": 1, "min_account_age_days": 0})
     with database.transaction() as session:
         make_campaign(session, config, slug=CAMPAIGN, wiki=WIKI_ID, organizers=(ORGANIZER,))
     with serving(create_app(config, database)) as base:
@@ -172,4 +175,63 @@ def test_nominate_review_deliver_and_share(site: Site, page: Any, local_wiki: An
     wall = page.locator("main")
     assert RECIPIENT in wall.inner_text() and MESSAGE in wall.inner_text()
     problems += capture(page, screenshot_dir, "flow-wall")
+    assert not problems, "\n".join(problems)
+
+
+def _card(page: Any, slug: str) -> Any:
+    return page.locator(f"li.kudos-home-campaign[data-campaign='{slug}']")
+
+
+def _figure(page: Any, slug: str, figure: str) -> str:
+    return str(_card(page, slug).locator(f"[data-figure='{figure}']").get_attribute("data-count"))
+
+
+def test_an_organizer_creates_a_campaign_and_sees_it_work(site: Site, page: Any, local_wiki: Any,
+                                                          screenshot_dir: Path) -> None:
+    """The organizer's whole path: from the dashboard to a new campaign, a nomination into it by someone else
+    found through the directory, the approval, the barnstar posted, and the dashboard's figures following."""
+    problems: list[str] = []
+    base, slug = site.base, "flow-saturday"
+    sign_in(page, base, ORGANIZER)
+    page.goto(f"{base}/dashboard")
+    page.click("#kudos-create-campaign a")
+    page.wait_for_url(f"{base}/campaigns/new")
+    page.wait_for_load_state()  # the short name is suggested by a script
+    page.fill("#name", "Flow Saturday")
+    assert page.input_value("#slug") == slug
+    page.select_option("#wiki", WIKI_ID)
+    page.check("input[name=kind][value=workshop]")
+    page.fill("#starts", "2026-01-01T00:00")
+    page.fill("#ends", "2099-12-31T23:00")
+    page.click("form.kudos-form button[type=submit]")
+    assert page.url.startswith(f"{base}/campaigns/{slug}/settings"), page.inner_text("main")[:800]
+    page.goto(f"{base}/dashboard")
+    assert _figure(page, slug, "waiting") == "0" and _figure(page, slug, "delivered-week") == "0"
+    sign_out(page)
+
+    # Someone else finds it in the directory and nominates into it; the form has it chosen already.
+    sign_in(page, base, NOMINATOR)
+    page.goto(f"{base}/campaigns")
+    page.locator(f"li.kudos-directory-campaign[data-campaign='{slug}']").get_by_role(
+        "link", name="Nominate someone").click()
+    page.fill("#recipient", NEWCOMER)
+    page.fill("#message", "Your first article at the workshop, with three good sources.")
+    page.click("form.kudos-nominate-form button[type=submit]")
+    assert page.locator("h1").inner_text() == "Check your nomination", page.inner_text("main")[:800]
+    page.click("button:has-text('Confirm and send')")
+    assert page.url == f"{base}/me"
+    sign_out(page)
+
+    # The organizer sees it waiting, approves it, and the barnstar is posted.
+    sign_in(page, base, ORGANIZER)
+    page.goto(f"{base}/dashboard")
+    assert _figure(page, slug, "waiting") == "1"
+    problems += capture(page, screenshot_dir, "flow-dashboard-waiting")
+    _card(page, slug).get_by_role("link", name="Review").first.click()
+    page.locator("li.nomination", has_text=NEWCOMER).get_by_role("button", name="Approve", exact=True).click()
+    assert _deliver(site, local_wiki.create_bot("FlowHomeBot"))["done"] >= 2  # talk page and wall
+    assert "Your first article at the workshop" in _talk_page(local_wiki, NEWCOMER)
+    page.goto(f"{base}/dashboard")
+    assert _figure(page, slug, "waiting") == "0" and _figure(page, slug, "delivered-week") == "1"
+    problems += capture(page, screenshot_dir, "flow-dashboard-delivered")
     assert not problems, "\n".join(problems)
