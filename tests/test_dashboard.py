@@ -29,9 +29,9 @@ NOW = utcnow()
 
 
 def _nominate(session: Session, config: Config, campaign: Campaign, recipient: str, *, ago: timedelta,
-              nominator: str = "Nina") -> Nomination:
+              nominator: str = "Nina", now: datetime = NOW) -> Nomination:
     nomination = make_nomination(session, config, campaign, nominator=nominator, recipient=recipient)
-    nomination.created_at = NOW - ago
+    nomination.created_at = now - ago
     session.flush()
     return nomination
 
@@ -186,10 +186,12 @@ def test_the_page_shows_each_figure_with_the_way_to_act_on_it(client: FlaskClien
 def test_the_oldest_wait_is_said_in_hours_and_then_minutes(database: Database) -> None:
     config = web_config(database)
     with database.transaction() as session:
+        # The page reads the clock when it is asked: ages from this moment, not from the module's import.
+        now = utcnow()
         hours = make_campaign(session, config, slug="hours", organizers=("Olga",))
-        _nominate(session, config, hours, "Asha", ago=timedelta(hours=5, minutes=59))
+        _nominate(session, config, hours, "Asha", ago=timedelta(hours=5, minutes=59), now=now)
         minutes = make_campaign(session, config, slug="minutes", organizers=("Olga",))
-        _nominate(session, config, minutes, "Bina", ago=timedelta(minutes=59))
+        _nominate(session, config, minutes, "Bina", ago=timedelta(minutes=59), now=now)
     cards = _cards(sign_in_as(web_app(database).test_client(), "Olga").get("/dashboard").get_data(as_text=True))
     assert "1 nomination waits for review; the oldest has waited 5 hours." in cards["hours"]
     assert "1 nomination waits for review, none of them for an hour yet." in cards["minutes"]
