@@ -100,6 +100,21 @@ def test_a_lone_barnstar_lands_within_a_throttle_and_a_poll_while_another_wiki_h
     assert min(gaps(edit_times(proxy_a))) >= throttle - SLACK
 
 
+def assert_rate_kept(times: list[float], throttle: float, wiki: str) -> None:
+    """The wiki's rate kept by three replicas, under the most load the suite puts on a 2-core machine.
+
+    Nine lane threads in three processes and three wikis behind one PHP server each: an edit has been seen to
+    leave 0.24 s after its slot, so two arrivals may be much closer than the slots were. Rate limits count
+    edits in a window (MediaWiki's $wgRateLimits), and so does this check: any four edits in a row span at
+    least two throttles, where the slots span three (replicas that did not share the lane would post three
+    edits within one throttle). No two edits arrive together either (uncoordinated replicas post them a few
+    milliseconds apart). The slots themselves are checked exactly in tests/test_lanes.py.
+    """
+    spans = [later - earlier for earlier, later in zip(times, times[3:], strict=False)]
+    assert min(spans) >= 2 * throttle, (wiki, spans)
+    assert min(gaps(times)) >= throttle / 4, (wiki, gaps(times))
+
+
 @pytest.mark.parametrize("database", ["sqlite", "mariadb"], indirect=True)
 def test_three_replicas_keep_every_wiki_s_rate_and_a_kill_9_mid_burst_loses_nothing(
         farm: Farm, database: Database, tmp_path: Path) -> None:
@@ -133,5 +148,5 @@ def test_three_replicas_keep_every_wiki_s_rate_and_a_kill_9_mid_burst_loses_noth
     for wiki in ("lanea", "laneb", "lanec"):
         times = edit_times(job.proxy_of[wiki])
         assert len(times) >= 20, wiki  # 20 barnstars; an edit whose answer the kill cut off may come twice
-        assert min(gaps(times)) >= throttle - SLACK, wiki
+        assert_rate_kept(times, throttle, wiki)
     assert any(t > killed_at for wiki in ("lanea", "laneb", "lanec") for t in edit_times(job.proxy_of[wiki]))
