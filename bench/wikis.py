@@ -70,6 +70,7 @@ class Bench:
         settings = {
             "environment": "development", "secret_key": "bench-secret-key-0123456789", "database_url": url,
             "tool_url": "https://kudos.example.org", "contact": "bench@example.org",
+            "ratelimit": {"nominations_per_day": 1_000_000},  # one nominator makes every burst's nominations
             "wikis": {wiki_id: {"api_url": proxy.api_url, "language": "en", "name": wiki_id}
                       for wiki_id, proxy in zip(self.ids, self.proxies, strict=True)},
             "bot": {"username": bot.login, "password": bot.password, "throttle": sizes.throttle,
