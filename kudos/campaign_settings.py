@@ -22,13 +22,12 @@ from sqlalchemy.orm import Session
 from kudos import audit, campaigns, participants, plaintext
 from kudos.awards import catalogue
 from kudos.clock import utcnow
-from kudos.config import Config, Wiki
+from kudos.config import Config, Wiki, is_campaign_slug
 from kudos.errors import DomainError
 from kudos.models import AuditEvent, Campaign, CampaignKind, MemberRole, Nomination, ParticipantSource
 from kudos.names import canonical_username
 from kudos.wikiapi import possible_title
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
 EVENT_URL_MAX = 500
@@ -36,7 +35,6 @@ MAX_LEAD = timedelta(days=365)  # a campaign may be set up at most a year before
 MAX_EDITS = 10_000_000  # more than anyone has made; keeps the number inside the column
 KINDS = (CampaignKind.event, CampaignKind.workshop)  # the community campaign of each wiki is made by Kudos
 HISTORY = 10
-RESERVED = frozenset({"new"})  # /campaigns/new is the creation form, not a campaign
 # A CampaignEvents registration: Special:EventDetails/<id> or Special:RegisterForEvent/<id>, as a path or title=.
 _EVENT_PAGE = re.compile(r"^Special:(?:EventDetails|RegisterForEvent)/(\d{1,12})$", re.IGNORECASE)
 
@@ -164,7 +162,7 @@ def problems(session: Session, config: Config, settings: Settings, campaign: Cam
 
 def slug_problem(session: Session, slug: str) -> DomainError | None:
     """Why a new campaign cannot have this short name, or None when it can (for now: the form checks again)."""
-    if not SLUG.fullmatch(slug) or slug in RESERVED:
+    if not is_campaign_slug(slug):
         return DomainError("kudos-error-campaign-slug")
     if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
         return DomainError("kudos-error-campaign-exists", slug)
@@ -228,7 +226,7 @@ def update(session: Session, config: Config, campaign: Campaign, settings: Setti
             setattr(campaign, key, getattr(settings, key))
     if campaign.event_url == "":
         campaign.event_url = None
-    if "language" not in changed and "wiki" in changed:
+    if "wiki" in changed:
         campaign.language = config.wiki(settings.wiki).language
     fields = [key for key in changed if key != "trusted"]
     if fields:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -10,12 +9,10 @@ from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from kudos import audit, plaintext
-from kudos.config import BUILTIN_CHANNELS, Config
+from kudos.config import BUILTIN_CHANNELS, Config, is_campaign_slug
 from kudos.errors import DomainError, NotFound
 from kudos.models import Campaign, CampaignKind, CampaignMember, MemberRole
 from kudos.names import canonical_username
-
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 def community_slug(wiki: str) -> str:
@@ -89,7 +86,7 @@ def create(
     min_editcount: int | None = None,
     description: str = "",
 ) -> Campaign:
-    if not _SLUG.fullmatch(slug) or slug == "new":  # /campaigns/new is the creation form
+    if not is_campaign_slug(slug):
         raise DomainError("kudos-error-campaign-slug")
     if wiki not in config.wikis:
         raise DomainError("kudos-error-campaign-wiki", wiki, ", ".join(sorted(config.wikis)))

@@ -32,7 +32,15 @@ DEFAULT_OAUTH_URI = "https://meta.wikimedia.org/w/index.php"
 BUILTIN_CHANNELS = ("talkpage", "wall")
 SOCIAL_TYPES = ("mastodon", "bluesky", "telegram", "matrix", "discord", "slack", "zulip")
 _WIKI_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+RESERVED_SLUGS = frozenset({"new"})  # /campaigns/new is the creation form, not a campaign
+
+
+def is_campaign_slug(slug: str) -> bool:
+    """A campaign's short name as its addresses need it: lower-case letters, digits and -, not a reserved word."""
+    return _SLUG.fullmatch(slug) is not None and slug not in RESERVED_SLUGS
+
+
 # A signed-in session ends this long after sign-in, whatever happens in between (a working day and then some).
 DEFAULT_SESSION_HOURS = 12
 
@@ -498,7 +506,7 @@ def _campaigns(value: Any, wikis: dict[str, Wiki], channels: dict[str, Any]) -> 
         if not isinstance(item, dict):
             raise ConfigError(f"Campaign number {index + 1} in the configuration must be a mapping.")
         slug = _string(item, "slug", "", "campaigns[].")
-        if not _SLUG.match(slug):
+        if not is_campaign_slug(slug):
             raise ConfigError(f"Campaign number {index + 1} needs a “slug” of lower-case letters, digits and -.")
         wiki = _string(item, "wiki", "", "campaigns[].")
         if wiki not in wikis:

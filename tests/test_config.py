@@ -55,6 +55,14 @@ def test_campaign_on_an_unknown_wiki_is_refused(tmp_path: Path) -> None:
         load_config(_write(tmp_path, text), environ={})
 
 
+@pytest.mark.parametrize("slug", ['new', '"odia-2026\\n"', "Odia-2026", "-odia"])
+def test_a_campaign_slug_the_web_could_not_address_is_refused(tmp_path: Path, slug: str) -> None:
+    # The same rule as the web form and the command line: "new" is the creation form's address.
+    text = PRODUCTION + f"campaigns:\n  - {{slug: {slug}, name: Odia 2026, wiki: orwiki}}\n"
+    with pytest.raises(ConfigError, match="needs a “slug” of lower-case letters, digits and -"):
+        load_config(_write(tmp_path, text), environ={})
+
+
 def test_unknown_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="“secretkey” is not known"):
         load_config(_write(tmp_path, PRODUCTION + "secretkey: typo\n"), environ={})
