@@ -116,7 +116,7 @@ def problems(session: Session, config: Config, settings: Settings, campaign: Cam
     wiki = config.wikis.get(settings.wiki)
     if wiki is None:
         found["wiki"] = DomainError("kudos-error-campaign-wiki", settings.wiki, ", ".join(sorted(config.wikis)))
-    elif campaign is not None and settings.wiki != campaign.wiki and _has_nominations(session, campaign):
+    elif campaign is not None and settings.wiki != campaign.wiki and has_nominations(session, campaign):
         found["wiki"] = DomainError("kudos-error-campaign-wiki-locked")
     allowed_kinds = KINDS if campaign is None else (*KINDS, campaign.kind)
     if settings.kind not in allowed_kinds:
@@ -274,7 +274,7 @@ def history(session: Session, campaign: Campaign, limit: int = HISTORY) -> list[
     return [Change(at, actor, action, json.loads(details or "{}")) for at, actor, action, details in rows]
 
 
-def _has_nominations(session: Session, campaign: Campaign) -> bool:
+def has_nominations(session: Session, campaign: Campaign) -> bool:
     return bool(session.scalar(select(func.count()).select_from(
         select(Nomination.id).where(Nomination.campaign_id == campaign.id).limit(1).subquery())))
 

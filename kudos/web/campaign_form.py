@@ -264,7 +264,7 @@ def _settings_page(campaign: Campaign, form: CampaignForm, status: int = 200) ->
         organizers=sorted(campaign.organizers), may_appoint=bool(allowed(Action.appoint, campaign)),
         changes=changes, change_lines=change_lines, timezone=wiki.timezone if wiki else "UTC",
         local=lambda moment: _local(moment, config, campaign.wiki).replace("T", " "),
-        wiki_locked=campaign_settings._has_nominations(session, campaign),
+        wiki_locked=campaign_settings.has_nominations(session, campaign),
         closed_at=_local(campaign.closed_at, config, campaign.wiki).replace("T", " ")), status
 
 
@@ -290,13 +290,14 @@ def settings(slug: str) -> tuple[str, int]:
 @bp.post("/campaigns/<slug>/settings")
 def save(slug: str) -> Response | tuple[str, int]:
     config = current_config()
-    require(Action.edit_campaign, campaigns.get(db_session(), slug))  # asks the wiki before the transaction
-    form = _edit_form(campaigns.get(db_session(), slug))
+    shown = campaigns.get(db_session(), slug)
+    require(Action.edit_campaign, shown)  # asks the wiki before the transaction
+    form = _edit_form(shown)
     if not form.validate_on_submit():
-        return _settings_page(campaigns.get(db_session(), slug), form, 400)
+        return _settings_page(shown, form, 400)
     settings_typed = _read(form, config)
     if settings_typed is None:
-        return _settings_page(campaigns.get(db_session(), slug), form, 400)
+        return _settings_page(shown, form, 400)
     try:
         with current_database().transaction() as session:
             campaign = campaigns.get(session, slug)
@@ -305,7 +306,7 @@ def save(slug: str) -> Response | tuple[str, int]:
             name = campaign.name
     except Invalid as error:
         _show(form, error)
-        return _settings_page(campaigns.get(db_session(), slug), form, 400)
+        return _settings_page(shown, form, 400)
     flash(msg("kudos-campaign-settings-saved", bdi(name)) if changed else msg("kudos-campaign-settings-unchanged"))
     return redirect(url_for("campaign_form.settings", slug=slug))
 
