@@ -8,6 +8,10 @@ nominations, the wall's (campaign, channel, status, id) for the deliveries. The 
 the date each was posted: its own index (campaign, channel, status, done_at) makes them a range per
 campaign, the grouped query being written so that MariaDB reads it that way; without it every barnstar a
 campaign ever posted would be read.
+
+The figures that grow with a campaign's history (the queue, the barnstars not posted, the failed deliveries)
+are counted up to CAP and then said as "more than CAP": a campaign with ten thousand waiting nominations costs
+the page what one with a hundred does, and nobody acts differently on the exact number.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from kudos.models import (
     Campaign,
@@ -35,6 +39,7 @@ from kudos.models import (
 from kudos.outbox import TALKPAGE
 
 WEEK = timedelta(days=7)
+CAP = 100  # a figure above it is counted no further (the page says "more than 100")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +53,7 @@ class CampaignStatus:
     starts: datetime | None
     ends: datetime | None
     closed_at: datetime | None
-    waiting: int  # nominations waiting for review
+    waiting: int  # nominations waiting for review (CAP + 1: more than CAP, as for skipped and failed)
     oldest_waiting: datetime | None  # when the longest-waiting of them was made
     skipped: int  # barnstars not posted, for a reason the deliveries page gives
     failed: int  # deliveries on any channel that gave up; an organizer can retry them
@@ -56,37 +61,51 @@ class CampaignStatus:
     # people: counted from the index alone, where telling the people apart reads every post's nomination.
     awaiting_consent: int
     delivered_week: int  # barnstars posted on talk pages in the last seven days
+    cap: int  # waiting, skipped and failed were counted this far: cap + 1 says "more than cap"
 
     def is_open(self, at: datetime) -> bool:
         return (self.closed_at is None and (self.starts is None or self.starts <= at)
                 and (self.ends is None or at <= self.ends))
 
 
-def _count_deliveries(channels: Sequence[str], status: DeliveryStatus) -> ColumnElement[int]:
+def _capped(table: Any, criteria: Sequence[ColumnElement[bool]], order: QueryableAttribute[Any],
+            cap: int) -> ColumnElement[int]:
+    """How many rows of `table` meet `criteria`, up to cap + 1. The (cap + 1)-th row in the index's `order` is
+    looked for first, a walk of cap + 1 entries; only when there is none are the rows counted, so no figure
+    reads more than about twice the cap. (CASE evaluates the branch it takes only, on both databases; a
+    LIMIT inside a counted derived table would be simpler, but MariaDB cannot correlate a derived table.)"""
+    beyond = select(order).where(*criteria).order_by(order).offset(cap).limit(1).scalar_subquery()
+    exact = select(func.count()).select_from(table).where(*criteria).scalar_subquery()
+    return case((beyond.is_(None), exact), else_=literal(cap + 1))
+
+
+def _count_deliveries(channels: Sequence[str], status: DeliveryStatus, cap: int | None) -> ColumnElement[int]:
     """Deliveries of the row's campaign in `status` on these channels: one equality subquery per channel,
-    summed. (MariaDB reads a correlated `channel IN (…)` by the campaign's id alone, every row of it.)"""
-    counts: list[ColumnElement[int]] = [
-        select(func.count()).select_from(Delivery)
-        .where(Delivery.campaign_id == Campaign.id, Delivery.channel == channel, Delivery.status == status)
-        .scalar_subquery()
-        for channel in channels]
+    summed, each counted up to `cap + 1` when a cap is given (any channel over the cap puts the sum over it).
+    (MariaDB reads a correlated `channel IN (…)` by the campaign's id alone, every row of it.)"""
+    counts: list[ColumnElement[int]] = []
+    for channel in channels:
+        criteria = (Delivery.campaign_id == Campaign.id, Delivery.channel == channel, Delivery.status == status)
+        counts.append(select(func.count()).select_from(Delivery).where(*criteria).scalar_subquery() if cap is None
+                      else _capped(Delivery, criteria, Delivery.id, cap))
     return functools.reduce(operator.add, counts) if counts else literal(0)
 
 
 @functools.lru_cache(maxsize=8)
-def _statement(social: tuple[str, ...]) -> Select[Any]:
+def _statement(social: tuple[str, ...], cap: int) -> Select[*tuple[Any, ...]]:
     """Built once per set of channels (the configuration's): only the parameters change between pages."""
     pending = (Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.pending)
-    waiting = select(func.count()).select_from(Nomination).where(*pending).scalar_subquery()
+    waiting = _capped(Nomination, pending, Nomination.created_at, cap)
     # The first row in the index's order, rather than min(): a correlated min() is a scan on MariaDB.
     oldest = select(Nomination.created_at).where(*pending).order_by(Nomination.created_at).limit(1).scalar_subquery()
     mine = select(CampaignMember.campaign_id).where(CampaignMember.username == bindparam("username"),
                                                     CampaignMember.role == MemberRole.organizer)
+    # Posts awaiting consent are not capped: they are the last 30 days' only (older ones expire).
     return (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
                    Campaign.starts, Campaign.ends, Campaign.closed_at, waiting, oldest,
-                   _count_deliveries([TALKPAGE], DeliveryStatus.skipped),
-                   _count_deliveries([TALKPAGE, *social], DeliveryStatus.failed),
-                   _count_deliveries(social, DeliveryStatus.awaiting_consent))
+                   _count_deliveries([TALKPAGE], DeliveryStatus.skipped, cap),
+                   _count_deliveries([TALKPAGE, *social], DeliveryStatus.failed, cap),
+                   _count_deliveries(social, DeliveryStatus.awaiting_consent, None))
             .where(Campaign.id.in_(mine))
             .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
 
@@ -99,19 +118,21 @@ _DELIVERED_SINCE = (select(Delivery.campaign_id, func.count())
                     .group_by(Delivery.campaign_id))
 
 
-def organized(session: Session, username: str, social_channels: Iterable[str], now: datetime) -> list[CampaignStatus]:
+def organized(session: Session, username: str, social_channels: Iterable[str], now: datetime,
+              cap: int | None = None) -> list[CampaignStatus]:
     """The campaigns `username` organizes, newest first, each with its figures (two queries, however many
     campaigns: the campaigns with most figures, then the week's barnstars of all of them).
 
     `social_channels` are the configured social channels: naming them lets every delivery figure be read
     from the index, where "any channel but the talk page" would read all of a campaign's rows.
     """
-    rows = session.execute(_statement(tuple(sorted(set(social_channels)))), {"username": username}).all()
+    cap = CAP if cap is None else cap
+    rows = session.execute(_statement(tuple(sorted(set(social_channels))), cap), {"username": username}).all()
     delivered: dict[int, int] = {}
     if rows:
         found = session.execute(_DELIVERED_SINCE, {"ids": [row[0] for row in rows], "since": now - WEEK})
         delivered = {campaign_id: count for campaign_id, count in found}
     return [CampaignStatus(campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, waiting, oldest,
-                           skipped, failed, awaiting, delivered.get(campaign_id, 0))
+                           skipped, failed, awaiting, delivered.get(campaign_id, 0), cap)
             for (campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, waiting, oldest, skipped,
                  failed, awaiting) in rows]

@@ -116,6 +116,36 @@ def test_each_campaign_has_its_own_figures_and_only_its_organizers_see_them(data
     assert olga[0].oldest_waiting is None
 
 
+@pytest.mark.parametrize(("cap", "expected"), [
+    # walk: 3 waiting; walk-more: 1 barnstar skipped, 2 failed deliveries (a barnstar and a social post).
+    (3, {"walk": (3, 0, 0), "walk-more": (0, 1, 2)}),  # at the cap: exact
+    (2, {"walk": (3, 0, 0), "walk-more": (0, 1, 2)}),  # one over the cap reads as cap + 1, which it is
+    # Counting stopped at cap + 1; the two failed deliveries, one per channel, are each at the cap and their
+    # sum over it, which the page says as "more than 1".
+    (1, {"walk": (2, 0, 0), "walk-more": (0, 1, 2)}),
+])
+def test_the_figures_that_grow_with_history_stop_counting_past_the_cap(
+        database: Database, cap: int, expected: dict[str, tuple[int, int, int]]) -> None:
+    _seed(database)
+    with database.session() as session:
+        rows = dashboard.organized(session, "Olga", SOCIAL, NOW, cap=cap)
+    assert {row.slug: (row.waiting, row.skipped, row.failed) for row in rows} == expected
+    assert {row.cap for row in rows} == {cap}
+
+
+def test_the_page_says_more_than_the_cap_and_exact_figures_under_it(client: FlaskClient,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard, "CAP", 1)
+    cards = _cards(sign_in_as(client, "Olga").get("/dashboard").get_data(as_text=True))
+    walk, more = cards["walk"], cards["walk-more"]
+    assert _figure(walk, "waiting") == 'data-count="1" data-more-than'
+    assert "More than 1 nomination waits for review; the oldest has waited 3 days." in walk
+    assert "nominations wait" not in walk
+    assert _figure(more, "not-delivered") == 'data-skipped="1" data-failed="1" data-more-failed'
+    assert "1 barnstar was not posted." in more and "More than 1 delivery failed and can be retried." in more
+    assert "More than 1 barnstar" not in more
+
+
 def test_a_delivery_exactly_seven_days_old_still_counts_and_one_older_does_not(database: Database) -> None:
     config = web_config(database)
     with database.transaction() as session:
