@@ -316,7 +316,7 @@ def measure(servers: list[Server], args: argparse.Namespace) -> dict[tuple[int, 
     """Interleave the sizes, and each page with /healthz, in short rounds: other load on the machine then
     weighs on both sides of every ratio alike."""
     results: dict[tuple[int, str], dict[str, float]] = {}
-    for path in PAGES:
+    for path in args.pages:
         times: dict[int, list[float]] = {s.size: [] for s in servers}
         for _round in range(args.rounds):
             for server in servers:
@@ -367,10 +367,11 @@ def report_304(conditional: dict[str, float], size: int, path: str = "/feed.atom
           f"healthz_rps={conditional['healthz_rps']:.0f}")
 
 
-def report(results: dict[tuple[int, str], dict[str, float]], small: int, large: int, threads: int) -> None:
+def report(results: dict[tuple[int, str], dict[str, float]], small: int, large: int, threads: int,
+           pages: list[str]) -> None:
     print(f"\nserver time (gunicorn access log, one request at a time); throughput with {threads} clients")
     print(f"{'page':<11} {'size':>8} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>8} {'/healthz req/s':>15}")
-    for path in PAGES:
+    for path in pages:
         for size in (small, large):
             r = results[(size, path)]
             print(f"{path:<11} {size:>8,} {r['p50']:7.2f} {r['p95']:7.2f} {r.get('rps', 0):8.1f} "
@@ -380,7 +381,7 @@ def report(results: dict[tuple[int, str], dict[str, float]], small: int, large: 
           f"{'/healthz ratio':>15}")
     worst_p95 = worst_ratio = 0.0
     worst_health = float("inf")
-    for path in (p for p in PAGES if p != "/healthz"):
+    for path in (p for p in pages if p != "/healthz"):
         r = results[(large, path)]
         ratio = r["p50"] / results[(small, path)]["p50"]
         health = r["rps"] / r["healthz_rps"]
@@ -405,9 +406,15 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=200, help="one-at-a-time requests per page and size")
     parser.add_argument("--seconds", type=float, default=6.0, help="throughput measuring time per page and size")
     parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds the measurements are split into")
+    parser.add_argument("--pages", type=lambda text: text.split(","), default=PAGES[1:],
+                        help="comma-separated, of " + ",".join(PAGES[1:]) + " (/healthz is always measured)")
     parser.add_argument("--quick", action="store_true",
                         help="every step at 1,000 and 5,000 nominations, briefly; the figures mean little")
     args = parser.parse_args()
+    unknown = set(args.pages) - set(PAGES)
+    if unknown:
+        parser.error(f"no such page: {', '.join(sorted(unknown))}")
+    args.pages = ["/healthz", *(p for p in PAGES[1:] if p in args.pages)]
     if args.quick:
         args.sizes, args.workers, args.threads = "1000,5000", 2, 2
         args.sequential, args.seconds, args.rounds = 8, 0.5, 1
@@ -429,7 +436,7 @@ def main() -> None:
                 server.process.wait(timeout=30)
             for drop in drops:
                 drop()
-    report(results, small, large, args.threads)
+    report(results, small, large, args.threads, args.pages)
     report_304(conditional, large)
 
 

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, literal, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from kudos import report
 from kudos.models import (
     Campaign,
     CampaignKind,
@@ -35,6 +36,7 @@ from kudos.models import (
     MemberRole,
     Nomination,
     NominationStatus,
+    Participant,
 )
 from kudos.outbox import TALKPAGE
 
@@ -62,6 +64,9 @@ class CampaignStatus:
     awaiting_consent: int
     delivered_week: int  # barnstars posted on talk pages in the last seven days
     cap: int  # waiting, skipped and failed were counted this far: cap + 1 says "more than cap"
+    # Listed participants without an approved nomination, counted only while a follow-up reminder may be due
+    # (the campaign ended between 7 and 60 days ago), else 0.
+    unrecognised: int
 
     def is_open(self, at: datetime) -> bool:
         return (self.closed_at is None and (self.starts is None or self.starts <= at)
@@ -100,12 +105,21 @@ def _statement(social: tuple[str, ...], cap: int) -> Select[*tuple[Any, ...]]:
     oldest = select(Nomination.created_at).where(*pending).order_by(Nomination.created_at).limit(1).scalar_subquery()
     mine = select(CampaignMember.campaign_id).where(CampaignMember.username == bindparam("username"),
                                                     CampaignMember.role == MemberRole.organizer)
+    # Listed participants not yet thanked, for the follow-up reminders: asked only of campaigns whose end
+    # falls in the window where a reminder can show.
+    approved = select(Nomination.recipient).where(
+        Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.approved).correlate(Campaign)
+    unrecognised = select(func.count()).select_from(Participant).where(
+        Participant.campaign_id == Campaign.id, Participant.hidden.is_(False),
+        Participant.username.not_in(approved)).scalar_subquery()
+    reminding = and_(Campaign.ends > bindparam("earliest"), Campaign.ends <= bindparam("latest"))
     # Posts awaiting consent are not capped: they are the last 30 days' only (older ones expire).
     return (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
                    Campaign.starts, Campaign.ends, Campaign.closed_at, waiting, oldest,
                    _count_deliveries([TALKPAGE], DeliveryStatus.skipped, cap),
                    _count_deliveries([TALKPAGE, *social], DeliveryStatus.failed, cap),
-                   _count_deliveries(social, DeliveryStatus.awaiting_consent, None))
+                   _count_deliveries(social, DeliveryStatus.awaiting_consent, None),
+                   case((reminding, unrecognised), else_=literal(0)))
             .where(Campaign.id.in_(mine))
             .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
 
@@ -121,18 +135,32 @@ _DELIVERED_SINCE = (select(Delivery.campaign_id, func.count())
 def organized(session: Session, username: str, social_channels: Iterable[str], now: datetime,
               cap: int | None = None) -> list[CampaignStatus]:
     """The campaigns `username` organizes, newest first, each with its figures (two queries, however many
-    campaigns: the campaigns with most figures, then the week's barnstars of all of them).
+    campaigns: the campaigns with most figures, then the week's barnstars of all of them); `reminders` picks
+    the follow-up reminders out of them.
 
     `social_channels` are the configured social channels: naming them lets every delivery figure be read
     from the index, where "any channel but the talk page" would read all of a campaign's rows.
     """
     cap = CAP if cap is None else cap
-    rows = session.execute(_statement(tuple(sorted(set(social_channels))), cap), {"username": username}).all()
+    rows = session.execute(_statement(tuple(sorted(set(social_channels))), cap), {
+        "username": username, "latest": now - timedelta(days=min(report.REMINDER_DAYS)),
+        "earliest": now - timedelta(days=max(report.REMINDER_DAYS)) - report.REMINDER_LASTS}).all()
     delivered: dict[int, int] = {}
     if rows:
         found = session.execute(_DELIVERED_SINCE, {"ids": [row[0] for row in rows], "since": now - WEEK})
         delivered = {campaign_id: count for campaign_id, count in found}
     return [CampaignStatus(campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, waiting, oldest,
-                           skipped, failed, awaiting, delivered.get(campaign_id, 0), cap)
+                           skipped, failed, awaiting, delivered.get(campaign_id, 0), cap, unrecognised)
             for (campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, waiting, oldest, skipped,
-                 failed, awaiting) in rows]
+                 failed, awaiting, unrecognised) in rows]
+
+
+def reminders(statuses: Iterable[CampaignStatus], now: datetime) -> list[report.Reminder]:
+    """The follow-up reminders showing now (7 and 30 days after a campaign ends, for REMINDER_LASTS each),
+    of campaigns with participants still not thanked, the earliest ended first."""
+    due = []
+    for status in sorted((s for s in statuses if s.ends is not None), key=lambda s: (s.ends, s.id)):
+        days = report.reminder_day(status.ends, now)
+        if days is not None and status.unrecognised:
+            due.append(report.Reminder(status.slug, status.name, days, status.unrecognised))
+    return due

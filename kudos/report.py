@@ -31,19 +31,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import Select, and_, bindparam, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
-from kudos.access import Actor
 from kudos.models import (
     Campaign,
-    CampaignMember,
     Consent,
     ContribCursor,
     ContribDay,
     Delivery,
     DeliveryStatus,
-    MemberRole,
     Nomination,
     NominationStatus,
     Participant,
@@ -480,10 +477,10 @@ class Reminder:
 
 def reminder_due(campaign: Campaign, now: datetime) -> int | None:
     """7 or 30 when that reminder is showing (for REMINDER_LASTS from its day), else None."""
-    return _reminder_day(campaign.ends, now)
+    return reminder_day(campaign.ends, now)
 
 
-def _reminder_day(ends: datetime | None, now: datetime) -> int | None:
+def reminder_day(ends: datetime | None, now: datetime) -> int | None:
     if ends is None:
         return None
     for days in sorted(REMINDER_DAYS, reverse=True):
@@ -491,36 +488,3 @@ def _reminder_day(ends: datetime | None, now: datetime) -> int | None:
         if due <= now < due + REMINDER_LASTS:
             return days
     return None
-
-
-def _reminder_candidates() -> Select[str, str, datetime | None, int]:
-    organized = select(CampaignMember.campaign_id).where(
-        CampaignMember.username == bindparam("username"), CampaignMember.role == MemberRole.organizer)
-    approved = select(Nomination.recipient).where(
-        Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.approved).correlate(Campaign)
-    unrecognised = select(func.count()).select_from(Participant).where(
-        Participant.campaign_id == Campaign.id, Participant.hidden.is_(False),
-        Participant.username.not_in(approved)).scalar_subquery()
-    return select(Campaign.slug, Campaign.name, Campaign.ends, unrecognised).where(
-        Campaign.id.in_(organized) | Campaign.id.in_(bindparam("ids", expanding=True)),
-        Campaign.ends.is_not(None), Campaign.ends <= bindparam("latest"),
-        Campaign.ends > bindparam("earliest")).order_by(Campaign.ends)
-
-
-# Built once per process: the organizer's home asks on every view.
-_REMINDER_CANDIDATES = _reminder_candidates()
-
-
-def reminders(session: Session, actor: Actor, now: datetime) -> list[Reminder]:
-    """Follow-up reminders for the campaigns the actor organizes: 7 and 30 days after each one ends, while
-    some participants are still not recognised. One query, however many campaigns are due."""
-    candidates = session.execute(_REMINDER_CANDIDATES, {
-        "username": actor.username, "ids": sorted(actor.organizes),
-        "latest": now - timedelta(days=min(REMINDER_DAYS)),
-        "earliest": now - timedelta(days=max(REMINDER_DAYS)) - REMINDER_LASTS})
-    due = []
-    for slug, name, ends, count in candidates:
-        days = _reminder_day(ends, now)
-        if days is not None and count:
-            due.append(Reminder(slug, name, days, int(count)))
-    return due

@@ -65,3 +65,11 @@ def test_runner_fails_when_a_benchmark_crashes_after_its_result(tmp_path: Path) 
     done = run_benchmarks(bench_folder(tmp_path, a="print('RESULT a x=1')\nraise SystemExit(3)\n"), "--quick")
     assert done.returncode != 0
     assert "a.py exited with status 3" in done.stdout
+
+
+def test_the_web_benchmark_refuses_a_page_it_does_not_drive() -> None:
+    # Checked before anything is seeded: a typo costs a second, not a seeded database and a server.
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "web.py"), "--pages", "/dashboard,/dashbord"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "no such page: /dashbord" in done.stderr and "seeded" not in done.stdout

@@ -15,8 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from kudos import campaign_settings, campaigns, dashboard, nominations, participants, report
-from kudos.access import Actor
+from kudos import campaign_settings, campaigns, dashboard, nominations, participants
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.db import Database
@@ -274,9 +273,8 @@ def test_a_reminder_counts_the_participants_thanked_in_that_campaign_only(databa
         _approved(session, config, ended, "Ravi", {})
         _approved(session, config, elsewhere, "Pat", {})
         ended.ends = NOW - timedelta(days=8)
-        olga = Actor.of(config, "Olga")
-        assert [(r.slug, r.days_after, r.unrecognised) for r in report.reminders(session, olga, NOW)] == [
-            ("ended", 7, 2)]
+        due = dashboard.reminders(dashboard.organized(session, "Olga", (), NOW), NOW)
+        assert [(r.slug, r.days_after, r.unrecognised) for r in due] == [("ended", 7, 2)]
 
 
 def test_a_campaign_closed_early_is_marked_even_if_its_end_moves_later(database: Database) -> None:

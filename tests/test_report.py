@@ -11,8 +11,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from kudos import campaigns, report
-from kudos.access import Actor
+from kudos import campaigns, dashboard, report
 from kudos.db import Database
 from kudos.models import ContribCursor, ContribDay
 from kudos.web import create_app
@@ -185,12 +184,11 @@ def test_reminders_seven_and_thirty_days_after_the_end(database: Database, now: 
     config = make_config(database_url=database.url)
     with database.transaction() as session:
         scenario.seed(session, config)
-    organizer = Actor.of(config, scenario.ORGANIZER)
     with database.session() as session:
-        due = report.reminders(session, organizer, now)
+        due = dashboard.reminders(dashboard.organized(session, scenario.ORGANIZER, (), now), now)
         assert [r.days_after for r in due] == expected
         assert all(r.unrecognised == 8 and r.slug == "scenario" for r in due)
-        assert report.reminders(session, Actor.of(config, "Nina"), now) == []
+        assert dashboard.reminders(dashboard.organized(session, "Nina", (), now), now) == []
 
 
 def test_dashboard_shows_the_reminder(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:

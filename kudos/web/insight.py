@@ -151,7 +151,6 @@ def dashboard() -> str:
     actor = require(Action.manage_self)
     session = db_session()
     now = utcnow()
-    due = report.reminders(session, actor, now)
     mine = dashboard_figures.organized(session, actor.username, current_config().channels, now)
-    return render_template("dashboard.html", reminders=due, campaigns=mine,
+    return render_template("dashboard.html", reminders=dashboard_figures.reminders(mine, now), campaigns=mine,
                            cards=dashboard_cards.cards_html(mine, now))
