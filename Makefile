@@ -40,5 +40,6 @@ bench: $(VENV)/.dev
 	scripts/install-test-deps.sh
 	PYTHON=$(BIN)/python scripts/run-benchmarks $(if $(QUICK),--quick)
 
+# The test components stay in ~/.cache/kudos-test (scripts/lib/test-cache.sh), shared by every clone.
 clean:
 	rm -rf $(VENV) .cache test-output

@@ -2,10 +2,14 @@
 
 import os
 import secrets
+from pathlib import Path
 
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Where scripts/install.d puts the test components (scripts/lib/test-cache.sh says why outside the checkout).
+TEST_CACHE = Path(os.environ.get("KUDOS_TEST_CACHE")
+                  or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kudos-test")
 
 
 def need(available: bool, what: str) -> None:

