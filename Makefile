@@ -24,10 +24,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/python -m kudos.demo run $(RUN_ARGS)
 
-## Install everything the tests need (system packages included) and run the whole suite.
+## Install everything the tests need (system packages included) and run the whole suite, whole modules spread
+## over TEST_WORKERS processes (default 2, one per core of a Toolforge-sized machine; 0 runs in one process).
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev
 	scripts/install-test-deps.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 ## Lint and type-check.
 check: $(VENV)/.dev

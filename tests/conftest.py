@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import flask
+import pytest
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
@@ -31,3 +32,21 @@ class SessionTemplates(BytecodeCache):
 
 
 flask.Flask.jinja_options = {**flask.Flask.jinja_options, "bytecode_cache": SessionTemplates()}
+
+
+def _weight(item: pytest.Item) -> int:
+    """2 for the tests that run the delivery job or the demo against real wikis (seconds each), 1 for other
+    tests of a real wiki or the browser, 0 for the rest."""
+    if item.get_closest_marker("mediawiki") or "wiki_farm" in getattr(item, "fixturenames", ()):
+        return 2
+    return 1 if {"local_wiki", "chromium"} & set(getattr(item, "fixturenames", ())) else 0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest modules run first. `make test` spreads whole modules over two workers in this order, so
+    the long modules start early and the short ones fill in around them; in file-name order the job's
+    modules (test_wikibot_*) came last and one worker ran them alone for minutes."""
+    weights: dict[object, int] = {}
+    for item in items:
+        weights[item.path] = max(weights.get(item.path, 0), _weight(item))
+    items.sort(key=lambda item: -weights[item.path])  # stable: the order within each weight is kept
