@@ -31,7 +31,7 @@ test: $(VENV)/.dev
 	scripts/install-test-deps.sh
 	@# Bytecode is written even where the environment turns it off: every worker and every job or server the
 	@# tests start would otherwise compile the tool and rewrite the tests' assertions afresh.
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 
 ## Lint and type-check.
 check: $(VENV)/.dev

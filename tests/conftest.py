@@ -43,9 +43,10 @@ def _weight(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slowest modules run first. `make test` spreads whole modules over two workers in this order, so
-    the long modules start early and the short ones fill in around them; in file-name order the job's
-    modules (test_wikibot_*) came last and one worker ran them alone for minutes."""
+    """The slowest modules run first. `make test` hands whole modules to two workers in this order (with
+    --no-loadscope-reorder: xdist would order them by their number of tests), so the long modules start
+    early and the short ones fill in around them; in file-name order the job's modules (test_wikibot_*)
+    came last and one worker ran them alone for minutes."""
     weights: dict[object, int] = {}
     for item in items:
         weights[item.path] = max(weights.get(item.path, 0), _weight(item))
