@@ -13,6 +13,9 @@ first one request at a time (server time: p50/p95 latency), then with several co
 `RESULT web p95_ms_100k=… ratio_100k_1k=… healthz_ratio=…`, the worst page for each figure, and then,
 for feed readers' polls (`/feed.atom` with If-None-Match, answered 304, against `/healthz` in the same
 rounds), `RESULT web_304 feed_304_ratio=…`.
+A feed or API answer whose ETag this server gave before is served from memory (kudos.web.conditional), so
+`/feed.atom`'s figures are those of its many readers between two changes; the first reader after a change
+pays the rendering, which `/` and `/campaigns/campaign-1` measure for the same rows.
 Targets (DESIGN §6): p95 < 50 ms at 100k, 100k/1k ≤ 1.3, throughput ≥ 0.25 × /healthz; 304s ≥ 0.8 × /healthz.
 """
 

@@ -112,6 +112,33 @@ def test_an_unchanged_feed_or_api_answers_304_after_one_lookup_and_starts_no_ses
         assert again.headers["Access-Control-Allow-Origin"] == "*"  # a browser's cached copy stays readable
 
 
+@pytest.mark.parametrize("path", POLLED)
+def test_a_full_request_for_an_unchanged_answer_gets_the_same_bytes_without_rendering(
+        database: Database, path: str) -> None:
+    config, client = _site(database)
+    first = _poll(client, path)
+    with count_queries(database) as seen:
+        again = _poll(client, path)  # a new reader: no If-None-Match
+    statements = [s for s in seen if s.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+    assert len(statements) == 1 and "FROM wall_version" in statements[0], seen
+    assert again.status_code == 200 and again.data == first.data
+    for header in ("ETag", "Last-Modified", "Content-Type", "Cache-Control", "Vary"):
+        assert again.headers[header] == first.headers[header], header
+    assert again.headers.get("Access-Control-Allow-Origin") == first.headers.get("Access-Control-Allow-Origin")
+    # In another language it is another answer, with its own tag.
+    assert client.get(path, headers={"Accept-Language": "or"}).headers["ETag"] != first.headers["ETag"]
+    # A new shout-out moves the tag: the next reader gets it, not the kept bytes.
+    with database.transaction() as session:
+        _approve(session, config, campaigns.get(session, "workshop"), "Ananya", "Wrote the history of Odia.")
+    deliver_all(database)
+    newer = _poll(client, path)
+    assert newer.headers["ETag"] != first.headers["ETag"] and newer.data != first.data
+    # Kept answers belong to one app: another on the same database renders its own.
+    with count_queries(database) as seen:
+        fresh = _poll(web_app(database, config).test_client(), path)
+    assert fresh.status_code == 200 and any("FROM delivery" in s for s in seen)
+
+
 def test_every_change_a_reader_could_see_gives_a_new_etag_and_a_200(database: Database) -> None:
     config, client = _site(database)
 

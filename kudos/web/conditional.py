@@ -14,6 +14,11 @@ primary key: no shout-out is read and nothing is rendered. Last-Modified follows
 deployment changes every ETag, but a client that sends nothing but If-Modified-Since sees new wording
 when the wall next changes.
 
+The same ETag means the same answer, so a full request (a new reader, a poll without If-None-Match) with a
+tag this process answered recently gets the bytes it was given, from memory: the lookup of the version is
+then the only query and nothing is rendered. What could make a kept answer stale would make a 304 stale
+too, and the tests hold the tag to every change a reader could see.
+
 Public pages (`public`; `validated` implies it) may be reused by browsers and Toolforge's front proxy for
 `MAX_AGE` seconds, only when the request is anonymous through and through: it brought no session and its
 answer starts none. A signed-in page stays `private, no-store` (`kudos.web`).
@@ -25,11 +30,13 @@ import functools
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
 from flask import Flask, current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.http import parse_date
@@ -47,6 +54,7 @@ _HTTP_DATE = re.compile(  # RFC 9110 §5.6.7: IMF-fixdate, and the obsolete form
     r"|[A-Z][a-z]{5,8}, \d\d-[A-Z][a-z]{2}-\d\d \d\d:\d\d:\d\d GMT"
     r"|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}")
 _ADDRESS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING")
+KEPT_ANSWERS = 64  # per process: the feeds and the API's first pages in a few languages (a feed is ~30 KB)
 # What the answers are made from, besides the data, the configuration and the request.
 BUILT_FROM = ("kudos/**/*.py", "kudos/*.json", "templates/**/*.html", "i18n/*.json", "requirements.txt")
 
@@ -102,14 +110,47 @@ def validated(view: Callable[..., ResponseReturnValue]) -> Callable[..., Respons
             return _not_modified(tag) if response.status_code == 200 else response
         if _current(tag, last_modified):
             return _not_modified(tag)
-        response = make_response(view(*args, **kwargs))
-        if response.status_code == 200:
-            response.set_etag(tag, weak=True)
+        answer = _answered(tag)
+        if answer is None:
+            answer = make_response(view(*args, **kwargs))
+            _keep(tag, answer)
+        if answer.status_code == 200:
+            answer.set_etag(tag, weak=True)
             if last_modified is not None:  # werkzeug would write the time of day for None
-                response.last_modified = last_modified
-        return response
+                answer.last_modified = last_modified
+        return answer
 
     return page
+
+
+class _Answers:
+    """Answers by ETag: the body and its type, for views whose answer is nothing else."""
+
+    def __init__(self) -> None:
+        self.kept: LRUCache[str, tuple[bytes, str]] = LRUCache(maxsize=KEPT_ANSWERS)
+        self.lock = threading.Lock()  # a gunicorn worker may serve requests in threads
+
+
+def _answered(tag: str) -> Response | None:
+    answers: _Answers = current_app.extensions["kudos.answers"]
+    with answers.lock:
+        kept = answers.kept.get(tag)
+    if kept is None:
+        return None
+    body, content_type = kept
+    response: Response = current_app.response_class(body, content_type=content_type)
+    return response
+
+
+def _keep(tag: str, response: Response) -> None:
+    # Only a whole answer, and only a body and its type can be given again as they were: a view that set any
+    # other header (a cookie, a redirect) is rendered every time.
+    headers = {name.lower() for name in response.headers.keys()}
+    if response.status_code != 200 or response.is_streamed or headers - {"content-type", "content-length"}:
+        return
+    answers: _Answers = current_app.extensions["kudos.answers"]
+    with answers.lock:
+        answers.kept[tag] = (response.get_data(), response.content_type or "")
 
 
 def _etag(version: int, modified: int) -> str:
@@ -155,4 +196,5 @@ def _cache_control(response: Response) -> Response:
 
 def init_app(app: Flask, config: Config) -> None:
     app.extensions["kudos.build"] = build(config)
+    app.extensions["kudos.answers"] = _Answers()
     app.after_request(_cache_control)
