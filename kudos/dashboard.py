@@ -73,14 +73,17 @@ class CampaignStatus:
                 and (self.ends is None or at <= self.ends))
 
 
-def _capped(table: Any, criteria: Sequence[ColumnElement[bool]], order: QueryableAttribute[Any],
-            cap: int) -> ColumnElement[int]:
-    """How many rows of `table` meet `criteria`, up to cap + 1. The (cap + 1)-th row in the index's `order` is
-    looked for first, a walk of cap + 1 entries; only when there is none are the rows counted, so no figure
-    reads more than about twice the cap. (CASE evaluates the branch it takes only, on both databases; a
-    LIMIT inside a counted derived table would be simpler, but MariaDB cannot correlate a derived table.)"""
-    beyond = select(order).where(*criteria).order_by(order).offset(cap).limit(1).scalar_subquery()
+def _count(table: Any, criteria: Sequence[ColumnElement[bool]], order: QueryableAttribute[Any],
+           cap: int | None) -> ColumnElement[int]:
+    """How many rows of `table` meet `criteria`, up to cap + 1 when a cap is given. The (cap + 1)-th row in
+    the index's `order` is looked for first, a walk of cap + 1 entries; only when there is none are the rows
+    counted, so no figure reads more than about twice the cap. (CASE evaluates the branch it takes only, on
+    both databases; a LIMIT inside a counted derived table would be simpler, but MariaDB cannot correlate a
+    derived table.)"""
     exact = select(func.count()).select_from(table).where(*criteria).scalar_subquery()
+    if cap is None:
+        return exact
+    beyond = select(order).where(*criteria).order_by(order).offset(cap).limit(1).scalar_subquery()
     return case((beyond.is_(None), exact), else_=literal(cap + 1))
 
 
@@ -88,11 +91,9 @@ def _count_deliveries(channels: Sequence[str], status: DeliveryStatus, cap: int 
     """Deliveries of the row's campaign in `status` on these channels: one equality subquery per channel,
     summed, each counted up to `cap + 1` when a cap is given (any channel over the cap puts the sum over it).
     (MariaDB reads a correlated `channel IN (…)` by the campaign's id alone, every row of it.)"""
-    counts: list[ColumnElement[int]] = []
-    for channel in channels:
-        criteria = (Delivery.campaign_id == Campaign.id, Delivery.channel == channel, Delivery.status == status)
-        counts.append(select(func.count()).select_from(Delivery).where(*criteria).scalar_subquery() if cap is None
-                      else _capped(Delivery, criteria, Delivery.id, cap))
+    counts = [_count(Delivery, (Delivery.campaign_id == Campaign.id, Delivery.channel == channel,
+                                Delivery.status == status), Delivery.id, cap)
+              for channel in channels]
     return functools.reduce(operator.add, counts) if counts else literal(0)
 
 
@@ -100,18 +101,14 @@ def _count_deliveries(channels: Sequence[str], status: DeliveryStatus, cap: int 
 def _statement(social: tuple[str, ...], cap: int) -> Select[*tuple[Any, ...]]:
     """Built once per set of channels (the configuration's): only the parameters change between pages."""
     pending = (Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.pending)
-    waiting = _capped(Nomination, pending, Nomination.created_at, cap)
+    waiting = _count(Nomination, pending, Nomination.created_at, cap)
     # The first row in the index's order, rather than min(): a correlated min() is a scan on MariaDB.
     oldest = select(Nomination.created_at).where(*pending).order_by(Nomination.created_at).limit(1).scalar_subquery()
     mine = select(CampaignMember.campaign_id).where(CampaignMember.username == bindparam("username"),
                                                     CampaignMember.role == MemberRole.organizer)
     # Listed participants not yet thanked, for the follow-up reminders: asked only of campaigns whose end
     # falls in the window where a reminder can show.
-    approved = select(Nomination.recipient).where(
-        Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.approved).correlate(Campaign)
-    unrecognised = select(func.count()).select_from(Participant).where(
-        Participant.campaign_id == Campaign.id, Participant.hidden.is_(False),
-        Participant.username.not_in(approved)).scalar_subquery()
+    unrecognised = select(func.count()).select_from(Participant).where(*report.not_thanked(Campaign.id))
     reminding = and_(Campaign.ends > bindparam("earliest"), Campaign.ends <= bindparam("latest"))
     # Posts awaiting consent are not capped: they are the last 30 days' only (older ones expire).
     return (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
@@ -119,7 +116,7 @@ def _statement(social: tuple[str, ...], cap: int) -> Select[*tuple[Any, ...]]:
                    _count_deliveries([TALKPAGE], DeliveryStatus.skipped, cap),
                    _count_deliveries([TALKPAGE, *social], DeliveryStatus.failed, cap),
                    _count_deliveries(social, DeliveryStatus.awaiting_consent, None),
-                   case((reminding, unrecognised), else_=literal(0)))
+                   case((reminding, unrecognised.scalar_subquery()), else_=literal(0)))
             .where(Campaign.id.in_(mine))
             .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
 

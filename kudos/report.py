@@ -31,8 +31,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import and_, case, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from kudos.models import (
     Campaign,
@@ -439,10 +439,17 @@ class FollowUp:
     pending: bool  # a nomination is already waiting for review
 
 
+def not_thanked(campaign_id: int | QueryableAttribute[int]) -> tuple[ColumnElement[bool], ...]:
+    """Criteria on Participant: listed (not hidden) in the campaign, without an approved nomination there.
+    `campaign_id` is a campaign's id, or `Campaign.id` for a query over campaigns (the dashboard's)."""
+    approved = select(Nomination.recipient).where(
+        Nomination.campaign_id == campaign_id, Nomination.status == NominationStatus.approved).correlate(Campaign)
+    return (Participant.campaign_id == campaign_id, Participant.hidden.is_(False),
+            Participant.username.not_in(approved))
+
+
 def follow_up(session: Session, campaign: Campaign, limit: int | None = None) -> list[FollowUp]:
     """Listed participants without an approved nomination in this campaign, most active first."""
-    approved = select(Nomination.recipient).where(
-        Nomination.campaign_id == campaign.id, Nomination.status == NominationStatus.approved)
     pending = set(session.scalars(select(Nomination.recipient).where(
         Nomination.campaign_id == campaign.id, Nomination.status == NominationStatus.pending)))
     since = _day(campaign.starts or campaign.created_at)
@@ -451,8 +458,7 @@ def follow_up(session: Session, campaign: Campaign, limit: int | None = None) ->
              .group_by(ContribDay.username).subquery())
     query = (select(Participant.username, func.coalesce(edits.c.edits, 0))
              .outerjoin(edits, edits.c.username == Participant.username)
-             .where(Participant.campaign_id == campaign.id, Participant.hidden.is_(False),
-                    Participant.username.not_in(approved))
+             .where(*not_thanked(campaign.id))
              .order_by(func.coalesce(edits.c.edits, 0).desc(), Participant.username))
     if limit is not None:
         query = query.limit(limit)
@@ -460,11 +466,7 @@ def follow_up(session: Session, campaign: Campaign, limit: int | None = None) ->
 
 
 def unrecognised_count(session: Session, campaign: Campaign) -> int:
-    approved = select(Nomination.recipient).where(
-        Nomination.campaign_id == campaign.id, Nomination.status == NominationStatus.approved)
-    return int(session.scalar(select(func.count()).select_from(Participant).where(
-        Participant.campaign_id == campaign.id, Participant.hidden.is_(False),
-        Participant.username.not_in(approved))) or 0)
+    return int(session.scalar(select(func.count()).select_from(Participant).where(*not_thanked(campaign.id))) or 0)
 
 
 @dataclass(frozen=True)
