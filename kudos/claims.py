@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from kudos import audit, wall_version
+from kudos import audit, figures_version, wall_version
 from kudos.channels import DeliveryOutcome, Permanent, Posted, RetryLater, Skip, Uncertain
 from kudos.clock import utcnow
 from kudos.config import Config
@@ -127,8 +127,9 @@ def _take(session: Session, worker_id: str, ids: list[int], channels: Sequence[s
         .where(Delivery.id.in_(ids), _due(channels, now))
         .values(status=DeliveryStatus.claimed, claimed_by=worker_id, lease_until=lease_until,
                 attempts=Delivery.attempts + 1, updated_at=now)
-        # A claim takes rows that are not done: the wall, and its feeds' validators, stay as they were.
-        .execution_options(synchronize_session=False, **wall_version.UNSEEN)
+        # A claim takes rows that are not done: the wall, and its feeds' validators, stay as they were; and
+        # it moves them from pending to claimed, which no dashboard figure counts.
+        .execution_options(synchronize_session=False, **wall_version.UNSEEN, **figures_version.UNCOUNTED)
     )
     rows = session.scalars(
         select(Delivery)
@@ -162,7 +163,7 @@ def release(db: Database, worker_id: str, delivery_ids: Iterable[int]) -> int:
                    Delivery.status == DeliveryStatus.claimed)
             .values(status=DeliveryStatus.pending, claimed_by=None, lease_until=None,
                     attempts=Delivery.attempts - 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False, **wall_version.UNSEEN)
+            .execution_options(synchronize_session=False, **wall_version.UNSEEN, **figures_version.UNCOUNTED)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 

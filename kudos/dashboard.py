@@ -1,8 +1,11 @@
 """The organizer's home: for each campaign a person organizes, the figures that say what needs doing now.
 
-Two statements answer for every campaign at once, so the page costs the same number of round trips for one
-campaign as for thirty: the campaigns as rows, each figure a scalar subquery bound to the row's campaign, and
-then the barnstars of the last seven days of all of them, grouped by campaign. Each is answered from an
+The page costs the same number of round trips for one campaign as for thirty. One query finds the campaigns
+with the version of each one's figures (kudos.figures_version); the figures of campaigns whose rows have not
+changed since they were last counted are kept in the web process (`Kept`), and those of the others are
+counted in two statements, for all of them at once: each figure a scalar subquery bound to the campaign's
+row, and then the barnstars of the last seven days, grouped by campaign. So an organizer of thirty campaigns,
+most of them quiet, pays for counting the few where something happened. Each figure is answered from an
 index that starts with the campaign's id: the review queue's (campaign, status, created) for the waiting
 nominations, the wall's (campaign, channel, status, id) for the deliveries. The week's barnstars also need
 the date each was posted: its own index (campaign, channel, status, done_at) makes them a range per
@@ -18,21 +21,24 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, literal, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from kudos import report
+from kudos import figures_version, report
 from kudos.models import (
     Campaign,
     CampaignKind,
     CampaignMember,
     Delivery,
     DeliveryStatus,
+    FiguresVersion,
     MemberRole,
     Nomination,
     NominationStatus,
@@ -99,57 +105,123 @@ def _count_deliveries(channels: Sequence[str], status: DeliveryStatus, cap: int 
 
 @functools.lru_cache(maxsize=8)
 def _statement(social: tuple[str, ...], cap: int) -> Select[*tuple[Any, ...]]:
-    """Built once per set of channels (the configuration's): only the parameters change between pages."""
+    """The figures of the campaigns named by id. Built once per set of channels (the configuration's): only the
+    parameters change between pages."""
     pending = (Nomination.campaign_id == Campaign.id, Nomination.status == NominationStatus.pending)
     waiting = _count(Nomination, pending, Nomination.created_at, cap)
     # The first row in the index's order, rather than min(): a correlated min() is a scan on MariaDB.
     oldest = select(Nomination.created_at).where(*pending).order_by(Nomination.created_at).limit(1).scalar_subquery()
-    mine = select(CampaignMember.campaign_id).where(CampaignMember.username == bindparam("username"),
-                                                    CampaignMember.role == MemberRole.organizer)
     # Listed participants not yet thanked, for the follow-up reminders: asked only of campaigns whose end
-    # falls in the window where a reminder can show.
+    # falls in the window where a reminder can show (`_reminding` says the same of a campaign's end).
     unrecognised = select(func.count()).select_from(Participant).where(*report.not_thanked(Campaign.id))
     reminding = and_(Campaign.ends > bindparam("earliest"), Campaign.ends <= bindparam("latest"))
     # Posts awaiting consent are not capped: they are the last 30 days' only (older ones expire).
-    return (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
-                   Campaign.starts, Campaign.ends, Campaign.closed_at, waiting, oldest,
-                   _count_deliveries([TALKPAGE], DeliveryStatus.skipped, cap),
-                   _count_deliveries([TALKPAGE, *social], DeliveryStatus.failed, cap),
-                   _count_deliveries(social, DeliveryStatus.awaiting_consent, None),
-                   case((reminding, unrecognised.scalar_subquery()), else_=literal(0)))
-            .where(Campaign.id.in_(mine))
-            .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
+    return select(Campaign.id, waiting, oldest,
+                  _count_deliveries([TALKPAGE], DeliveryStatus.skipped, cap),
+                  _count_deliveries([TALKPAGE, *social], DeliveryStatus.failed, cap),
+                  _count_deliveries(social, DeliveryStatus.awaiting_consent, None),
+                  case((reminding, unrecognised.scalar_subquery()), else_=literal(0))
+                  ).where(Campaign.id.in_(bindparam("ids", expanding=True)))
 
+
+# The campaigns a person organizes, newest first, each with the version of its figures.
+_GENERATION = (select(FiguresVersion.version).where(FiguresVersion.campaign_id == figures_version.GENERATION)
+               .scalar_subquery())
+_MINE = (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
+                Campaign.starts, Campaign.ends, Campaign.closed_at, Campaign.created_at,
+                func.coalesce(FiguresVersion.version, 0), func.coalesce(_GENERATION, 0))
+         .outerjoin(FiguresVersion, FiguresVersion.campaign_id == Campaign.id)
+         .where(Campaign.id.in_(select(CampaignMember.campaign_id).where(
+             CampaignMember.username == bindparam("username"), CampaignMember.role == MemberRole.organizer)))
+         .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
 
 # Barnstars posted since a moment, for campaigns named by id: a range of the index per campaign. (Correlated
-# to the campaign's row, MariaDB would read every posted barnstar of the campaign and filter by date.)
-_DELIVERED_SINCE = (select(Delivery.campaign_id, func.count())
+# to the campaign's row, MariaDB would read every posted barnstar of the campaign and filter by date.) The
+# earliest of them says until when the count holds: the moment it leaves the week.
+_DELIVERED_SINCE = (select(Delivery.campaign_id, func.count(), func.min(Delivery.done_at))
                     .where(Delivery.campaign_id.in_(bindparam("ids", expanding=True)), Delivery.channel == TALKPAGE,
                            Delivery.status == DeliveryStatus.done, Delivery.done_at >= bindparam("since"))
                     .group_by(Delivery.campaign_id))
 
 
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    """A campaign's figures as counted at one version of its rows; the week's barnstars hold until `until`."""
+
+    waiting: int
+    oldest_waiting: datetime | None
+    skipped: int
+    failed: int
+    awaiting_consent: int
+    unrecognised: int
+    delivered_week: int
+    until: datetime | None  # when the earliest of the week's barnstars leaves the week; None: there is none
+
+
+class Kept:
+    """Campaigns' figures kept between pages (one per web process), each under the version of the rows it
+    was counted from (kudos.figures_version): a campaign's figures are counted again only when its version,
+    the generation, the configured channels, the cap or whether a follow-up reminder is due has changed, or
+    when a barnstar has left the week since."""
+
+    SIZE = 4096  # a few hundred bytes each: a megabyte or two per process
+
+    def __init__(self) -> None:
+        self._figures: LRUCache[Hashable, _Figures] = LRUCache(maxsize=self.SIZE)
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, now: datetime) -> _Figures | None:
+        with self._lock:
+            figures = self._figures.get(key)
+        return figures if figures is not None and (figures.until is None or now < figures.until) else None
+
+    def put(self, key: Hashable, figures: _Figures) -> None:
+        with self._lock:
+            self._figures[key] = figures
+
+
+def _reminding(ends: datetime | None, earliest: datetime, latest: datetime) -> bool:
+    """Whether a campaign's end falls in the follow-up reminders' window (as `reminding` in the statement)."""
+    return ends is not None and earliest < ends <= latest
+
+
 def organized(session: Session, username: str, social_channels: Iterable[str], now: datetime,
-              cap: int | None = None) -> list[CampaignStatus]:
-    """The campaigns `username` organizes, newest first, each with its figures (two queries, however many
-    campaigns: the campaigns with most figures, then the week's barnstars of all of them); `reminders` picks
-    the follow-up reminders out of them.
+              cap: int | None = None, kept: Kept | None = None) -> list[CampaignStatus]:
+    """The campaigns `username` organizes, newest first, each with its figures; `reminders` picks the
+    follow-up reminders out of them. One query finds the campaigns and their figures' versions; the figures of
+    those not in `kept` at that version are counted in two more, however many campaigns: most figures in one,
+    the week's barnstars in the other.
 
     `social_channels` are the configured social channels: naming them lets every delivery figure be read
     from the index, where "any channel but the talk page" would read all of a campaign's rows.
     """
     cap = CAP if cap is None else cap
-    rows = session.execute(_statement(tuple(sorted(set(social_channels))), cap), {
-        "username": username, "latest": now - timedelta(days=min(report.REMINDER_DAYS)),
-        "earliest": now - timedelta(days=max(report.REMINDER_DAYS)) - report.REMINDER_LASTS}).all()
-    delivered: dict[int, int] = {}
-    if rows:
-        found = session.execute(_DELIVERED_SINCE, {"ids": [row[0] for row in rows], "since": now - WEEK})
-        delivered = {campaign_id: count for campaign_id, count in found}
-    return [CampaignStatus(campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, waiting, oldest,
-                           skipped, failed, awaiting, delivered.get(campaign_id, 0), cap, unrecognised)
-            for (campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, waiting, oldest, skipped,
-                 failed, awaiting, unrecognised) in rows]
+    social = tuple(sorted(set(social_channels)))
+    latest = now - timedelta(days=min(report.REMINDER_DAYS))
+    earliest = now - timedelta(days=max(report.REMINDER_DAYS)) - report.REMINDER_LASTS
+    campaigns = session.execute(_MINE, {"username": username}).all()
+    keys = {row[0]: (row[0], row[9], row[10], row[11], social, cap, _reminding(row[7], earliest, latest))
+            for row in campaigns}
+    figures = {campaign_id: found for campaign_id, key in keys.items()
+               if kept is not None and (found := kept.get(key, now)) is not None}
+    missing = [campaign_id for campaign_id in keys if campaign_id not in figures]
+    if missing:
+        delivered = {campaign_id: (count, earliest_done) for campaign_id, count, earliest_done in session.execute(
+            _DELIVERED_SINCE, {"ids": missing, "since": now - WEEK})}
+        for campaign_id, waiting, oldest, skipped, failed, awaiting, unrecognised in session.execute(
+                _statement(social, cap), {"ids": missing, "latest": latest, "earliest": earliest}):
+            week, earliest_done = delivered.get(campaign_id, (0, None))
+            figures[campaign_id] = counted = _Figures(waiting, oldest, skipped, failed, awaiting, unrecognised,
+                                                      week, earliest_done + WEEK if earliest_done else None)
+            if kept is not None:
+                kept.put(keys[campaign_id], counted)
+    statuses = []
+    for campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, *_versions in campaigns:
+        f = figures[campaign_id]
+        statuses.append(CampaignStatus(campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at,
+                                       f.waiting, f.oldest_waiting, f.skipped, f.failed, f.awaiting_consent,
+                                       f.delivered_week, cap, f.unrecognised))
+    return statuses
 
 
 def reminders(statuses: Iterable[CampaignStatus], now: datetime) -> list[report.Reminder]:

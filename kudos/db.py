@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from kudos import wall_version
+from kudos import figures_version, wall_version
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -58,7 +58,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # Every unit of work that changes what the public wall shows moves its version (conditional requests).
+        # Every unit of work moves the versions of the dashboard figures it changed, then, when it changes what
+        # the public wall shows, the wall's (conditional requests): the campaigns' rows before the one row
+        # every change of the wall waits for.
+        figures_version.watch(self.sessions)
         wall_version.watch(self.sessions)
 
     @property

@@ -460,3 +460,14 @@ class WallVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     # Unix seconds, a second later at least with every version: the feeds' Last-Modified.
     modified: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class FiguresVersion(Base):
+    """How often what a campaign's dashboard figures are counted from has changed (kudos.figures_version).
+    No foreign key: a row outlives its campaign, so a later campaign given the same id starts past it."""
+
+    __tablename__ = "figures_version"
+    __table_args__ = TABLE_ARGS
+
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

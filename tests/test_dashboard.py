@@ -1,5 +1,5 @@
 """The organizer's home: each campaign they organize with the figures that say what needs doing now, read in
-one query, and never a figure of a campaign they do not organize.
+the same few queries for any number of campaigns, and never a figure of a campaign they do not organize.
 
 The data is hostile on purpose: campaigns whose slugs and names are prefixes of each other, an organizer whose
 name is a prefix of another's, nominations and deliveries of other campaigns, deliveries on every channel,

@@ -13,9 +13,11 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from kudos import wall_version
+from kudos import figures_version, wall_version
 from kudos.db import Database
 from kudos.models import Delivery
+
+_UNSEEN = {**wall_version.UNSEEN, **figures_version.UNCOUNTED}
 
 SENDING = "sending"
 
@@ -39,11 +41,11 @@ class Journal:
 
     def sending(self, delivery_id: int) -> None:
         with self.database.transaction() as session:
-            # A social delivery's own mark: nothing the wall shows (kudos.wall_version).
+            # A social delivery's own mark: nothing the wall shows (kudos.wall_version) nor any dashboard figure.
             session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.external_id.is_(None))
-                            .values(external_id=SENDING).execution_options(**wall_version.UNSEEN))
+                            .values(external_id=SENDING).execution_options(**_UNSEEN))
 
     def not_sent(self, delivery_id: int) -> None:
         with self.database.transaction() as session:
             session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.external_id == SENDING)
-                            .values(external_id=None).execution_options(**wall_version.UNSEEN))
+                            .values(external_id=None).execution_options(**_UNSEEN))

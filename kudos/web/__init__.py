@@ -41,11 +41,12 @@ def create_app(config: Config, database: Database | None = None) -> Flask:
     sessions.init_app(app, config, app.extensions["kudos.db"])
     transport.init_app(app, config)
 
-    from kudos.web import conditional, formats, fragments, i18n
+    from kudos.web import conditional, dashboard_cards, formats, fragments, i18n
 
     i18n.init_app(app)
     formats.init_app(app)
     fragments.init_app(app)
+    dashboard_cards.init_app(app)
     conditional.init_app(app, config)
 
     from kudos.web import (

@@ -1,13 +1,17 @@
-"""The organizer's home page, card by card (kept while nothing a card shows changes: kudos.web.fragments)."""
+"""The organizer's home page, card by card (kept while nothing a card shows changes: kudos.web.fragments),
+from figures kept while nothing they are counted from changes (kudos.dashboard.Kept, one per app)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from flask import Flask, current_app
 from markupsafe import Markup
 
-from kudos.dashboard import CampaignStatus
+from kudos.dashboard import CampaignStatus, Kept
 from kudos.web.fragments import render_each
+
+KEPT = "kudos.dashboard"
 
 
 def waited(status: CampaignStatus, now: datetime) -> tuple[int, int]:
@@ -23,3 +27,12 @@ def cards_html(statuses: list[CampaignStatus], now: datetime) -> Markup:
     # waited as the card words it, and whether the campaign is open now.
     return render_each("_dashboard_card.html", "card",
                        ((status, waited(status, now), status.is_open(now)) for status in statuses))
+
+
+def kept() -> Kept:
+    kept_figures: Kept = current_app.extensions[KEPT]
+    return kept_figures
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[KEPT] = Kept()

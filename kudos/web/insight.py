@@ -151,6 +151,7 @@ def dashboard() -> str:
     actor = require(Action.manage_self)
     session = db_session()
     now = utcnow()
-    mine = dashboard_figures.organized(session, actor.username, current_config().channels, now)
+    mine = dashboard_figures.organized(session, actor.username, current_config().channels, now,
+                                       kept=dashboard_cards.kept())
     return render_template("dashboard.html", reminders=dashboard_figures.reminders(mine, now), campaigns=mine,
                            cards=dashboard_cards.cards_html(mine, now))
