@@ -47,6 +47,9 @@ from kudos.models import (
 from kudos.outbox import TALKPAGE
 
 WEEK = timedelta(days=7)
+# Figures are kept this long at most, even when nothing the tool wrote has changed: a correction made in the
+# database by hand (a maintainer's SQL on ToolsDB) moves no version, and shows within this.
+KEPT_AT_MOST = timedelta(minutes=5)
 CAP = 100  # a figure above it is counted no further (the page says "more than 100")
 
 
@@ -146,7 +149,7 @@ _DELIVERED_SINCE = (select(Delivery.campaign_id, func.count(), func.min(Delivery
 
 @dataclass(frozen=True, slots=True)
 class _Figures:
-    """A campaign's figures as counted at one version of its rows; the week's barnstars hold until `until`."""
+    """A campaign's figures as counted at one version of its rows, to be counted again from `until` on."""
 
     waiting: int
     oldest_waiting: datetime | None
@@ -155,14 +158,14 @@ class _Figures:
     awaiting_consent: int
     unrecognised: int
     delivered_week: int
-    until: datetime | None  # when the earliest of the week's barnstars leaves the week; None: there is none
+    until: datetime  # KEPT_AT_MOST after counting, or when the earliest of the week's barnstars leaves the week
 
 
 class Kept:
     """Campaigns' figures kept between pages (one per web process), each under the version of the rows it
     was counted from (kudos.figures_version): a campaign's figures are counted again only when its version,
     the generation, the configured channels, the cap or whether a follow-up reminder is due has changed, or
-    when a barnstar has left the week since."""
+    when a barnstar has left the week since, and at the latest after KEPT_AT_MOST."""
 
     SIZE = 4096  # a few hundred bytes each: a megabyte or two per process
 
@@ -173,7 +176,7 @@ class Kept:
     def get(self, key: Hashable, now: datetime) -> _Figures | None:
         with self._lock:
             figures = self._figures.get(key)
-        return figures if figures is not None and (figures.until is None or now < figures.until) else None
+        return figures if figures is not None and now < figures.until else None
 
     def put(self, key: Hashable, figures: _Figures) -> None:
         with self._lock:
@@ -211,8 +214,9 @@ def organized(session: Session, username: str, social_channels: Iterable[str], n
         for campaign_id, waiting, oldest, skipped, failed, awaiting, unrecognised in session.execute(
                 _statement(social, cap), {"ids": missing, "latest": latest, "earliest": earliest}):
             week, earliest_done = delivered.get(campaign_id, (0, None))
+            until = min(now + KEPT_AT_MOST, earliest_done + WEEK) if earliest_done else now + KEPT_AT_MOST
             figures[campaign_id] = counted = _Figures(waiting, oldest, skipped, failed, awaiting, unrecognised,
-                                                      week, earliest_done + WEEK if earliest_done else None)
+                                                      week, until)
             if kept is not None:
                 kept.put(keys[campaign_id], counted)
     statuses = []
