@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from kudos import i18n
 from kudos.clock import utcnow
 from kudos.config import Config, CreationBar
 from kudos.models import Campaign, MemberRole, Nomination, NominationStatus
@@ -100,15 +101,22 @@ class Actor:
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    reason: str = ""  # a sentence for the person when refused
+    # When refused, the sentence for the person: a message key (i18n/en.json) and its parameters, so the web
+    # tool says it in the reader's language (`kudos.web.i18n.msg(decision)`); `reason` is the English one.
+    key: str = ""
+    params: tuple[object, ...] = ()
     unavailable: bool = False  # refused because a wiki could not be asked: try again later
 
     def __bool__(self) -> bool:
         return self.allowed
 
+    @property
+    def reason(self) -> str:
+        return i18n.text(i18n.SOURCE_LANGUAGE, self.key, *self.params) if self.key else ""
+
 
 ALLOW = Decision(True)
-SIGN_IN = Decision(False, "Sign in with your Wikimedia account first.")
+SIGN_IN = Decision(False, "kudos-access-sign-in")
 
 
 def may(actor: Actor | None, action: Action, obj: Campaign | Nomination | NewCampaign | None = None) -> Decision:
@@ -121,63 +129,60 @@ def may(actor: Actor | None, action: Action, obj: Campaign | Nomination | NewCam
     if action == Action.withdraw:
         nomination = _nomination(obj)
         if nomination.nominator != actor.username:
-            return Decision(False, "Only the person who made a nomination can withdraw it.")
+            return Decision(False, "kudos-access-withdraw-not-nominator")
         if nomination.status != NominationStatus.pending:
-            return Decision(False, "Only a pending nomination can be withdrawn.")
+            return Decision(False, "kudos-access-withdraw-not-pending")
         return ALLOW
     if action == Action.review:
         return _may_review(actor, obj if isinstance(obj, (Campaign, Nomination)) else None)
     if action == Action.see_review_queue:
         if actor.admin or actor.organizes:
             return ALLOW
-        return Decision(False, "The review queue is for campaign organizers.")
+        return Decision(False, "kudos-access-review-queue")
     if action == Action.appoint:
         campaign = _campaign(obj)
         if actor.blocked:
-            return Decision(False, "Blocked accounts cannot appoint organizers.")
+            return Decision(False, "kudos-access-blocked-appoint")
         if not (actor.admin or campaign.created_by == actor.username):
-            return Decision(False, f"Only tool admins and the person who created “{campaign.name}” can appoint "
-                                   f"its organizers.")
+            return Decision(False, "kudos-access-appoint", (campaign.name,))
         return _on_wiki(actor, campaign)
     if action in (Action.manage_campaign, Action.see_report, Action.bulk_nominate, Action.retry_delivery):
         campaign = _campaign(obj)
         if action in ON_WIKI and actor.blocked:
-            return Decision(False, "Blocked accounts cannot act for campaigns.")
+            return Decision(False, "kudos-access-blocked-campaign")
         if actor.admin or is_organizer(actor, campaign) or campaign.created_by == actor.username:
             return _on_wiki(actor, campaign) if action in ON_WIKI else ALLOW
-        return Decision(False, f"Only the organizers of “{campaign.name}” can do this.")
+        return Decision(False, "kudos-access-organizers-only", (campaign.name,))
     if action == Action.create_campaign:
         return _may_create(actor, obj)
     if action == Action.edit_campaign:
         campaign = _campaign(obj)
         if actor.blocked:
-            return Decision(False, "Blocked accounts cannot change campaigns.")
+            return Decision(False, "kudos-access-blocked-settings")
         if actor.admin or is_organizer(actor, campaign):
             return _on_wiki(actor, campaign)
-        return Decision(False, f"Only the organizers of “{campaign.name}” can change its settings.")
+        return Decision(False, "kudos-access-settings", (campaign.name,))
     if action == Action.administer:
-        return ALLOW if actor.admin else Decision(False, "Only tool admins can do this.")
+        return ALLOW if actor.admin else Decision(False, "kudos-access-admins-only")
     raise ValueError(f"unknown action {action!r}")
 
 
 def _may_create(actor: Actor, obj: object) -> Decision:
     if actor.blocked:
-        return Decision(False, "Blocked accounts cannot create campaigns.")
+        return Decision(False, "kudos-access-blocked-create")
     if actor.admin:
         return ALLOW
     if not isinstance(obj, NewCampaign):
         raise TypeError("creating a campaign is decided for a wiki (NewCampaign)")
     if actor.standing is None:
-        return ALLOW if obj.bar.self_service else Decision(False, "Only tool admins create campaigns on this wiki.")
+        return ALLOW if obj.bar.self_service else Decision(False, "kudos-access-create-admins-only")
     standing = actor.standing.get(obj.wiki)
     if standing is None or standing.blocked is None:
         name = standing.wiki_name if standing else obj.wiki
-        return Decision(False, f"Kudos could not ask {name} about your account, so nothing was changed; try "
-                               f"again in a moment.", unavailable=True)
+        return Decision(False, "kudos-access-create-unavailable", (name,), unavailable=True)
     missing = creation_shortfalls(obj.bar, standing)
     if missing:
-        return Decision(False, f"You cannot create a campaign on {standing.wiki_name} yet ({len(missing)} "
-                               f"requirement(s) not met); the page says which, and whom to ask.")
+        return Decision(False, "kudos-access-create-unmet", (standing.wiki_name, len(missing)))
     return ALLOW
 
 
@@ -208,11 +213,9 @@ def is_organizer(actor: Actor, campaign: Campaign) -> bool:
 
 def _may_nominate(actor: Actor, campaign: Campaign) -> Decision:
     if actor.blocked:
-        return Decision(False, "Blocked accounts cannot nominate. You can still manage your own consent "
-                               "and opt-out on “My kudos”.")
+        return Decision(False, "kudos-access-blocked-nominate")
     if campaign.min_editcount and actor.editcount < campaign.min_editcount:
-        return Decision(False, f"“{campaign.name}” asks nominators to have made at least "
-                               f"{campaign.min_editcount} edits; you have {actor.editcount}.")
+        return Decision(False, "kudos-access-min-edits", (campaign.name, campaign.min_editcount, actor.editcount))
     return ALLOW
 
 
@@ -230,18 +233,17 @@ def may_review(actor: Actor | None, campaign: Campaign, nominator: str, recipien
 def _may_review(actor: Actor, obj: Campaign | Nomination | None,
                 parties: tuple[str, str] | None = None) -> Decision:
     if actor.blocked:
-        return Decision(False, "Blocked accounts cannot review nominations.")
+        return Decision(False, "kudos-access-blocked-review")
     if isinstance(obj, Nomination):
         parties = (obj.nominator, obj.recipient)
         campaign = obj.campaign
     else:
         campaign = _campaign(obj)
     if parties is not None and actor.username in parties:
-        return Decision(False, "You cannot review a nomination you made or received; another organizer "
-                               "must do it.")
+        return Decision(False, "kudos-access-own-nomination")
     if actor.admin or is_organizer(actor, campaign):
         return _on_wiki(actor, campaign)
-    return Decision(False, f"Only the organizers of “{campaign.name}” can review its nominations.")
+    return Decision(False, "kudos-access-review-organizers-only", (campaign.name,))
 
 
 def _on_wiki(actor: Actor, campaign: Campaign) -> Decision:
@@ -252,11 +254,9 @@ def _on_wiki(actor: Actor, campaign: Campaign) -> Decision:
     if standing is None or standing.blocked is None:
         name = standing.wiki_name if standing else campaign.wiki
         # Not knowing is not permission: a block is exactly what an unanswered question could hide.
-        return Decision(False, f"Kudos could not ask {name} whether your account is blocked there, so nothing "
-                               f"was changed; try again in a moment.", unavailable=True)
+        return Decision(False, "kudos-access-wiki-unavailable", (name,), unavailable=True)
     if standing.blocked:
-        return Decision(False, f"Your account is blocked on {standing.wiki_name}, so you cannot review, nominate "
-                               f"or appoint for its campaigns. You can still manage your own consent and opt-out.")
+        return Decision(False, "kudos-access-blocked-on-wiki", (standing.wiki_name,))
     return ALLOW
 
 

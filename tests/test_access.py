@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kudos.access import ON_WIKI, Action, Actor, NewCampaign, Standing, creation_shortfalls, may
+from kudos import i18n
+from kudos.access import ON_WIKI, Action, Actor, Decision, NewCampaign, Standing, creation_shortfalls, may
 from kudos.clock import utcnow
-from kudos.config import CreationBar
+from kudos.config import PROJECT_ROOT, CreationBar
 from kudos.models import Campaign, CampaignMember, MemberRole, Nomination, NominationStatus
 from kudos.names import canonical_username
 from tests.support import make_config
@@ -195,3 +198,40 @@ def test_only_organizers_and_admins_edit_a_campaign() -> None:
     for name in ("Carmen", "Nina", "Oscar"):
         assert not may(actor(name), Action.edit_campaign, campaign)
     assert not may(actor("Olga", blocked=True), Action.edit_campaign, campaign)
+
+
+def _every_refusal() -> list[Decision]:
+    """What the rules answer every kind of person for every action on a campaign, a nomination and a new
+    campaign: plain, blocked, low edit count, organizer, the creator, an admin, known and unknown standing."""
+    campaign = _campaign(1, ("Olga",), min_editcount=100, created_by="Carl")
+    wikis = {"orwiki": Standing("Odia Wikipedia", False, exists=True, editcount=3)}
+    people = [None, actor("Pat"), actor("Bob", blocked=True), actor("Nina", editcount=5), actor("Olga"),
+              actor("Carl"), actor("Ada"), actor("Olga").acting(_standing(True)), actor("Olga").acting(_standing(None)),
+              actor("Pat").acting(wikis), actor("Pat").acting({})]
+    objects = [campaign, _nomination(campaign), _nomination(campaign, nominator="Olga"),
+               _nomination(campaign, status=NominationStatus.approved),
+               NewCampaign("orwiki", CreationBar()), NewCampaign("orwiki", CreationBar(self_service=False))]
+    refusals = []
+    for person in people:
+        for action in Action:
+            for obj in objects:
+                try:
+                    decision = may(person, action, obj)
+                except TypeError:
+                    continue  # an action that does not apply to this kind of object
+                if not decision:
+                    refusals.append(decision)
+    return refusals
+
+
+def test_every_refusal_is_a_sentence_in_every_language_with_all_its_parameters() -> None:
+    refusals = _every_refusal()
+    # The matrix reaches every rule (the nominate form words one of them for the campaign's wiki itself).
+    every = {key for key in json.loads((PROJECT_ROOT / "i18n" / "en.json").read_text("utf-8"))
+             if key.startswith("kudos-access-")}
+    assert {decision.key for decision in refusals} == every - {"kudos-access-blocked-nominate-on-wiki"}
+    for decision in refusals:
+        for language in ("en", "or", "he"):
+            text = i18n.text(language, decision.key, *decision.params)
+            assert text and "⧼" not in text and not re.search(r"\$\d", text), (language, decision.key, text)
+        assert decision.reason == i18n.text("en", decision.key, *decision.params)

@@ -30,7 +30,7 @@ TEMPLATES = PROJECT_ROOT / "templates"
 # the keys of errors and wiki text anywhere.
 TEMPLATE_KEY = re.compile(r"""(?:msg\(|nav_link\([^,]+,\s*)['"]([a-z0-9-]+)['"]""")
 PYTHON_KEY = re.compile(r"""['"](kudos-[a-z0-9-]+)['"]""")
-ERROR_KEY = re.compile(r"""['"](kudos-(?:error|barnstar|api)-[a-z0-9-]+)['"]""")
+ERROR_KEY = re.compile(r"""['"](kudos-(?:error|barnstar|api|access)-[a-z0-9-]+)['"]""")
 
 
 def _messages(language: str) -> dict[str, str]:
@@ -43,7 +43,7 @@ def _keys_used() -> set[str]:
     for path in (PROJECT_ROOT / "kudos" / "web").glob("*.py"):
         keys |= set(PYTHON_KEY.findall(path.read_text("utf-8")))
     for path in [*(PROJECT_ROOT / "kudos").rglob("*.py"), *(PROJECT_ROOT / "wikibot").rglob("*.py")]:
-        keys |= set(ERROR_KEY.findall(path.read_text("utf-8")))  # the core names error messages only
+        keys |= set(ERROR_KEY.findall(path.read_text("utf-8")))  # the core names only errors and refusals
     return keys
 
 
@@ -62,7 +62,7 @@ def client(app: Flask) -> FlaskClient:
 
 def test_the_key_scan_finds_the_keys_the_templates_use() -> None:
     used = _keys_used()
-    assert {"kudos-wall-heading", "kudos-nav-nominate", "kudos-error-notfound-text"} <= used
+    assert {"kudos-wall-heading", "kudos-nav-nominate", "kudos-error-notfound-text", "kudos-access-settings"} <= used
 
 
 def test_every_key_used_is_in_english_and_documented() -> None:

@@ -82,7 +82,7 @@ def _creatable() -> tuple[list[str], dict[str, list[Shortfall]]]:
         if decision:
             ok.append(wiki)
         elif decision.unavailable:
-            unavailable.append(decision.reason)
+            unavailable.append(msg(decision))
         else:
             lacking[wiki] = creation_shortfalls(config.creation_bar(wiki), acting.standing[wiki])
     if not ok and unavailable and not lacking:

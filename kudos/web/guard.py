@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from kudos.access import ON_WIKI, Action, Actor, Decision, NewCampaign, Standing, may
 from kudos.models import Campaign, CampaignMember, MemberRole, Nomination
 from kudos.web.context import current_config, current_user, db_session, wiki_api
+from kudos.web.i18n import msg
 from kudos.wikiapi import WikiUnavailable
 
 # Asked on every signed-in page: the statement is built once per process, only the name changes.
@@ -71,6 +72,6 @@ def require(action: Action, obj: Campaign | Nomination | NewCampaign | None = No
     if actor is None and request.method == "GET":
         abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
     if decision.unavailable:
-        page = render_template("error.html", title_key="kudos-error-unavailable-title", text=decision.reason)
+        page = render_template("error.html", title_key="kudos-error-unavailable-title", text=msg(decision))
         abort(make_response(page, 503, {"Retry-After": "60"}))
-    abort(403, description=decision.reason)
+    abort(403, description=msg(decision))

@@ -32,6 +32,7 @@ from toolforge_i18n import (
     push_html_lang,
 )
 
+from kudos.access import Decision
 from kudos.errors import DomainError, KudosError
 from kudos.i18n import KEYS_LANGUAGE, SOURCE_LANGUAGE, Catalog, catalog
 
@@ -102,10 +103,13 @@ def current_language() -> str:
     return str(g.interface_language_code)
 
 
-def msg(key: str | KudosError, *params: Any) -> Markup:
-    """The message `key` in the reader's language (by its fallbacks, English if untranslated)."""
+def msg(key: str | KudosError | Decision, *params: Any) -> Markup:
+    """The message `key` in the reader's language (by its fallbacks, English if untranslated); of an error or a
+    refusal, its sentence."""
     if isinstance(key, KudosError):
         return error_message(key)
+    if isinstance(key, Decision):
+        return msg(key.key, *key.params)
     if not has_request_context():
         return escape(catalog().text(SOURCE_LANGUAGE, key, *params))
     messages, language = g.get("kudos_i18n") or _start()

@@ -218,7 +218,7 @@ def _check(form: NominationForm, campaigns: list[Campaign], actor: Actor) -> tup
         return None, 400, []
     decision = allowed(Action.nominate, campaign)
     if not decision:
-        form.campaign.errors.append(decision.reason)
+        form.campaign.errors.append(msg(decision))
         return None, 400, []
     if not allowance.left(db_session(), config, actor.username):
         # Said before the wiki is asked anything; confirming counts the allowance for real.
@@ -275,8 +275,9 @@ def _check_wiki(form: NominationForm, campaign: Campaign, actor: Actor,
                       admin=actor.admin, organizes=actor.organizes)
         decision = may(local, Action.nominate, campaign)
         if not decision:
-            form.campaign.errors.append(decision.reason.replace("Blocked accounts", f"Accounts blocked on "
-                                                                                    f"{wiki.name}"))
+            blocked_there = decision.key == "kudos-access-blocked-nominate"
+            form.campaign.errors.append(msg("kudos-access-blocked-nominate-on-wiki", wiki.name) if blocked_there
+                                        else msg(decision))
     link = ""
     if form.link.data:
         try:

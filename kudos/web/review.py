@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
@@ -85,7 +86,7 @@ def _queue_page(status: int = 200, errors: dict[int, str] | None = None,
                         after=review.Cursor.decode(args.get("after")))
     by_id = {c.id: c for c in mine}  # every row's campaign: the queue shows only these campaigns
     decisions = {n.id: may_review(actor, by_id[n.campaign_id], n.nominator, n.recipient) for n in rows}
-    refusals = {nomination_id: d.reason for nomination_id, d in decisions.items() if not d}
+    refusals = {nomination_id: msg(d) for nomination_id, d in decisions.items() if not d}
     following = None
     if len(rows) == review.QUEUE_PAGE:
         following = url_for("review.queue", campaign=slug if chosen else None, wiki=wiki,
@@ -95,7 +96,7 @@ def _queue_page(status: int = 200, errors: dict[int, str] | None = None,
                            following=following, here=here), status
 
 
-def _rows_html(rows: list[review.QueueItem], refusals: dict[int, str], errors: dict[int, str],
+def _rows_html(rows: list[review.QueueItem], refusals: Mapping[int, str], errors: dict[int, str],
                typed: dict[int, Typed], here: str) -> Markup:
     """The queue's rows, each rendered once and then reused while nothing it shows changes.
 
