@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kudos.barnstar import escape_text
@@ -111,8 +111,11 @@ def _shown(chunk: str) -> str:
 
 
 def _scheme_before(text: str, index: int) -> bool:
+    """A scheme ends just before `index`: any before ://, or one without slashes at the end of a word (escaped
+    inside a word too, by design: an escaped character before the word would end the word there)."""
     found = re.search(r"([a-z][a-z0-9+.-]*)$", text[:index], re.IGNORECASE)
-    return bool(found) and (text[index:index + 3] == "://" or found.group(1).lower() in SCHEMES_WITHOUT_SLASHES)
+    return bool(found) and (text[index:index + 3] == "://" or any(
+        found.group(1).lower().endswith(scheme) for scheme in SCHEMES_WITHOUT_SLASHES))
 
 
 def check_source(message: str) -> None:
@@ -166,6 +169,7 @@ def check_batch(wiki: LocalWiki, baseline: dict[str, Any], messages: list[str]) 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(messages=st.lists(message_text, min_size=1, max_size=12))
+@example(messages=["Amailto:[[", "x&mailto:y"])
 def test_any_message_renders_as_typed_and_changes_nothing_else(
         wiki: LocalWiki, baseline: dict[str, Any], messages: list[str]) -> None:
     for message in messages:
