@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from kudos import audit, ids, nominations
-from kudos.access import Action, Actor, may
+from kudos.access import Action, Actor, Decision, may
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import DomainError, NotFound
@@ -116,9 +116,14 @@ def queue(session: Session, actor: Actor, *, campaign_id: int | None = None, wik
 
 @dataclass(frozen=True)
 class Outcome:
+    """What became of one selected nomination: approved, or not and why (a refusal or a broken rule, which the
+    web tool says in the reader's language). No recipient: there is no such nomination."""
+
     nomination_id: int
     ok: bool
-    sentence: str
+    recipient: str | None = None
+    campaign: str | None = None  # its name
+    why: Decision | DomainError | None = None
 
 
 def wikis_of(session: Session, ids: list[int]) -> set[str]:
@@ -141,25 +146,21 @@ def approve_many(session: Session, config: Config, actor: Actor, ids: list[int])
     for nomination_id in dict.fromkeys(ids):
         nomination = found.get(nomination_id)
         if nomination is None:
-            outcomes.append(Outcome(nomination_id, False, f"Nomination {nomination_id} does not exist."))
+            outcomes.append(Outcome(nomination_id, False))
             continue
+        who = (nomination.recipient, nomination.campaign.name)
         decision = may(actor, Action.review, nomination)
-        who = f"{nomination.recipient} ({nomination.campaign.name})"
         if not decision:
-            outcomes.append(Outcome(nomination_id, False, f"{who}: {decision.reason}"))
+            outcomes.append(Outcome(nomination_id, False, *who, decision))
             continue
         try:
             with session.begin_nested():
                 nominations.approve(session, config, nomination, actor.username)
         except DomainError as error:
-            outcomes.append(Outcome(nomination_id, False, f"{who}: {error.message}"))
+            outcomes.append(Outcome(nomination_id, False, *who, error))
             continue
-        outcomes.append(Outcome(nomination_id, True, f"{who}: approved; {what_next(nomination)}"))
+        outcomes.append(Outcome(nomination_id, True, *who))
     return outcomes
-
-
-def what_next(nomination: Nomination) -> str:
-    return f"the barnstar will be posted on User talk:{nomination.recipient} within a few minutes."
 
 
 def delivered_page(session: Session, campaign: Campaign, *, before: Cursor | None = None,

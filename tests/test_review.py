@@ -255,11 +255,13 @@ def test_approve_selected_checks_each_and_reports_each(database: Database) -> No
     assert response.status_code == 302
     page = _flashes(client)
     assert "Approved 1 of 5 selected nominations." in page
-    assert "Approved Good (Campaign workshop): approved; the barnstar will be posted on User talk:Good" in page
-    assert "Not approved: Mine (Campaign workshop): You cannot review a nomination you made" in page
-    assert "Not approved: Done (Campaign workshop): This nomination was already approved" in page
-    assert "Not approved: Foreign (Campaign theirs): Only the organizers of" in page
-    assert "Nomination 999999 does not exist." in page
+    assert ("Approved the nomination of <bdi>Good</bdi> (<bdi>Campaign workshop</bdi>): the barnstar will be posted "
+            "on User talk:<bdi>Good</bdi> within a few minutes.") in page
+    of = "Not approved: the nomination of <bdi>{}</bdi> (<bdi>Campaign {}</bdi>). "
+    assert of.format("Mine", "workshop") + "You cannot review a nomination you made" in page
+    assert of.format("Done", "workshop") + "This nomination was already approved" in page
+    assert of.format("Foreign", "theirs") + "Only the organizers of" in page
+    assert "Not approved: nomination 999999 does not exist." in page
     assert _nomination(database, good).status == NominationStatus.approved
     assert _nomination(database, own).status == NominationStatus.pending
     assert _nomination(database, foreign).status == NominationStatus.pending
@@ -431,3 +433,18 @@ def test_delivery_page_says_when_the_campaign_s_wiki_keeps_barnstars_waiting_and
     assert f"cannot sign in to <bdi>Odia Wikipedia</bdi> (since {since.isoformat(' ', 'minutes')})" in page
     lanes.resume(database, "orwiki")
     assert "Waiting:" not in client.get("/campaigns/odia-photos/deliveries").get_data(as_text=True)
+
+
+def test_approve_selected_reports_each_in_the_readers_language(database: Database) -> None:
+    config = web_config(database)
+    with database.transaction() as session:
+        campaign = make_campaign(session, config)
+        good = make_nomination(session, config, campaign, recipient="Good").id
+        own = make_nomination(session, config, campaign, nominator=OLGA, recipient="Mine").id
+    client = _client(database)
+    client.post("/review/approve-selected?uselang=or", data={"ids": [str(good), str(own), "999999"]})
+    page = client.get("/review?uselang=or").get_data(as_text=True)
+    assert "<bdi>Good</bdi>ଙ୍କ ମନୋନୟନ (<bdi>Campaign workshop</bdi>) ଅନୁମୋଦିତ ହେଲା।" in page
+    assert "ଅନୁମୋଦିତ ହେଲା ନାହିଁ: <bdi>Mine</bdi>ଙ୍କ ମନୋନୟନ (<bdi>Campaign workshop</bdi>)। ଆପଣ ନିଜେ କରିଥିବା" in page
+    assert "ଅନୁମୋଦିତ ହେଲା ନାହିଁ: ମନୋନୟନ 999999 ନାହିଁ।" in page
+    assert "Not approved" not in page and "You cannot review" not in page

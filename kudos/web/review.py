@@ -218,7 +218,13 @@ def approve_selected() -> Response:
     approved = sum(o.ok for o in outcomes)
     flash(msg("kudos-review-approved-many", approved, len(outcomes)))
     for outcome in outcomes:
-        flash(msg("kudos-review-outcome-approved" if outcome.ok else "kudos-review-outcome-refused", outcome.sentence))
+        if outcome.recipient is None:
+            flash(msg("kudos-review-outcome-missing", outcome.nomination_id))
+        elif outcome.ok:
+            flash(msg("kudos-review-outcome-approved", bdi(outcome.recipient), bdi(outcome.campaign)))
+        else:
+            assert outcome.why is not None
+            flash(msg("kudos-review-outcome-refused", bdi(outcome.recipient), bdi(outcome.campaign), msg(outcome.why)))
     return _back(form)
 
 
