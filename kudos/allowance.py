@@ -21,9 +21,9 @@ import hmac
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Executable, bindparam, delete, select
-from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.orm import Session
 
+from kudos import counters
 from kudos.clock import utcnow
 from kudos.config import Config
 from kudos.errors import ConfigError, DomainError
@@ -90,11 +90,8 @@ def prune(session: Session, now: datetime | None = None) -> int:
 
 def _upsert(session: Session, key: dict[str, object], count: int) -> Executable:
     """Add `count` to the row, creating it if needed, in one statement that locks the row."""
-    row = {**key, "used": count}
-    if session.get_bind().dialect.name == "sqlite":
-        return sqlite.insert(Allowance).values(row).on_conflict_do_update(
-            index_elements=["subject", "kind", "day"], set_={"used": Allowance.used + count})
-    return mysql.insert(Allowance).values(row).on_duplicate_key_update(used=Allowance.used + count)
+    return counters.upsert(session, Allowance, {**key, "used": count}, ["subject", "kind", "day"],
+                           {"used": Allowance.used + count})
 
 
 def _day(now: datetime | None) -> date:

@@ -25,11 +25,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.orm.attributes import NO_VALUE
-from sqlalchemy.sql.dml import Insert
 
+from kudos import counters
 from kudos.models import Campaign, Delivery, FiguresVersion, Nomination, Participant
 
 GENERATION = 0  # the row moved by changes whose campaigns are not known: part of every campaign's version
@@ -45,20 +44,14 @@ def watch(sessions: sessionmaker[Session]) -> None:
     """Every unit of work of these sessions moves the versions of the campaigns whose figures it changed."""
     event.listen(sessions, "after_flush", _after_flush)
     event.listen(sessions, "do_orm_execute", _bulk_statement)
-    event.listen(sessions, "before_commit", _before_commit)
-    event.listen(sessions, "after_transaction_end", _after_transaction_end)
+    counters.at_commit(sessions, _CHANGED, bump)
 
 
 def bump(session: Session, campaign_ids: set[int]) -> None:
     """Move these campaigns' versions (the watch does this; GENERATION moves every campaign's)."""
     rows = [{"campaign_id": campaign_id, "version": 1} for campaign_id in sorted(campaign_ids)]
-    insert: Insert
-    if session.get_bind().dialect.name == "sqlite":
-        insert = sqlite.insert(FiguresVersion).values(rows).on_conflict_do_update(
-            index_elements=[FiguresVersion.campaign_id], set_={"version": FiguresVersion.version + 1})
-    else:
-        insert = mysql.insert(FiguresVersion).values(rows).on_duplicate_key_update(version=FiguresVersion.version + 1)
-    session.execute(insert)
+    session.execute(counters.upsert(session, FiguresVersion, rows, ["campaign_id"],
+                                    {"version": FiguresVersion.version + 1}))
 
 
 def _campaigns_of(obj: Any) -> set[int]:
@@ -87,16 +80,3 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     if getattr(table, "name", None) in WATCHED and not state.execution_options.get(_UNCOUNTED):
         state.session.info.setdefault(_CHANGED, set()).add(GENERATION)
 
-
-def _before_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the outermost commit counts
-    session.flush()  # what is still pending is looked at too
-    changed = session.info.pop(_CHANGED, None)
-    if changed:
-        bump(session, changed)
-
-
-def _after_transaction_end(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # committed or rolled back: nothing is pending any more
-        session.info.pop(_CHANGED, None)

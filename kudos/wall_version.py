@@ -28,11 +28,10 @@ import calendar
 from typing import Any
 
 from sqlalchemy import Connection, case, event, inspect, select
-from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.orm.attributes import NO_VALUE
-from sqlalchemy.sql.dml import Insert
 
+from kudos import counters
 from kudos.clock import utcnow
 from kudos.models import Campaign, Consent, Delivery, DeliveryStatus, Nomination, NominationStatus, Person, WallVersion
 from kudos.outbox import TALKPAGE, WALL
@@ -67,8 +66,7 @@ def watch(sessions: sessionmaker[Session]) -> None:
     """Every unit of work of these sessions moves the version when it changes what the wall shows."""
     event.listen(sessions, "after_flush", _after_flush)
     event.listen(sessions, "do_orm_execute", _bulk_statement)
-    event.listen(sessions, "before_commit", _before_commit)
-    event.listen(sessions, "after_transaction_end", _after_transaction_end)
+    counters.at_commit(sessions, _CHANGED, lambda session, _changed: bump(session))
 
 
 def bump(session: Session) -> None:
@@ -76,15 +74,9 @@ def bump(session: Session) -> None:
     now = calendar.timegm(utcnow().timetuple())
     values = {"version": WallVersion.version + 1,
               "modified": case((WallVersion.modified + 1 > now, WallVersion.modified + 1), else_=now)}
-    insert: Insert
     # An upsert: the migration writes the row, but a database emptied row by row (the tests') has none.
-    if session.get_bind().dialect.name == "sqlite":
-        insert = sqlite.insert(WallVersion).values(id=ROW, version=1, modified=now).on_conflict_do_update(
-            index_elements=[WallVersion.id], set_=values)
-    else:
-        insert = mysql.insert(WallVersion).values(id=ROW, version=1, modified=now).on_duplicate_key_update(
-            **values)
-    session.execute(insert)
+    row = {"id": ROW, "version": 1, "modified": now}
+    session.execute(counters.upsert(session, WallVersion, row, ["id"], values))
 
 
 def _value(obj: Any, key: str, *, before: bool) -> Any:
@@ -134,15 +126,3 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     if getattr(table, "name", None) in _TABLES and not state.execution_options.get(_UNSEEN):
         state.session.info[_CHANGED] = True
 
-
-def _before_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the outermost commit counts
-    session.flush()  # what is still pending is looked at too
-    if session.info.pop(_CHANGED, False):
-        bump(session)
-
-
-def _after_transaction_end(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # committed or rolled back: nothing is pending any more
-        session.info.pop(_CHANGED, None)
