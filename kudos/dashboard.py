@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import functools
 import operator
-import threading
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cachetools import LRUCache
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, literal, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from kudos import figures_version, report
+from kudos.lru import SharedLRU
 from kudos.models import (
     Campaign,
     CampaignKind,
@@ -170,17 +169,14 @@ class Kept:
     SIZE = 4096  # a few hundred bytes each: a megabyte or two per process
 
     def __init__(self) -> None:
-        self._figures: LRUCache[Hashable, _Figures] = LRUCache(maxsize=self.SIZE)
-        self._lock = threading.Lock()
+        self._figures: SharedLRU[Hashable, _Figures] = SharedLRU(self.SIZE)
 
     def get(self, key: Hashable, now: datetime) -> _Figures | None:
-        with self._lock:
-            figures = self._figures.get(key)
+        figures = self._figures.get(key)
         return figures if figures is not None and now < figures.until else None
 
     def put(self, key: Hashable, figures: _Figures) -> None:
-        with self._lock:
-            self._figures[key] = figures
+        self._figures.put(key, figures)
 
 
 def _reminding(ends: datetime | None, earliest: datetime, latest: datetime) -> bool:

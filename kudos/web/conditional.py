@@ -30,13 +30,11 @@ import functools
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cachetools import LRUCache
 from flask import Flask, current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.http import parse_date
@@ -44,6 +42,7 @@ from werkzeug.wrappers import Response
 
 from kudos import wall_version
 from kudos.config import PROJECT_ROOT, Config
+from kudos.lru import SharedLRU
 from kudos.web.context import current_database, db_session
 from kudos.web.i18n import current_language
 from kudos.web.sessions import untouched
@@ -54,6 +53,7 @@ _HTTP_DATE = re.compile(  # RFC 9110 §5.6.7: IMF-fixdate, and the obsolete form
     r"|[A-Z][a-z]{5,8}, \d\d-[A-Z][a-z]{2}-\d\d \d\d:\d\d:\d\d GMT"
     r"|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}")
 _ADDRESS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING")
+ANSWERS = "kudos.answers"
 KEPT_ANSWERS = 64  # per process: the feeds and the API's first pages in a few languages (a feed is ~30 KB)
 # What the answers are made from, besides the data, the configuration and the request.
 BUILT_FROM = ("kudos/**/*.py", "kudos/*.json", "templates/**/*.html", "i18n/*.json", "requirements.txt")
@@ -123,18 +123,9 @@ def validated(view: Callable[..., ResponseReturnValue]) -> Callable[..., Respons
     return page
 
 
-class _Answers:
-    """Answers by ETag: the body and its type, for views whose answer is nothing else."""
-
-    def __init__(self) -> None:
-        self.kept: LRUCache[str, tuple[bytes, str]] = LRUCache(maxsize=KEPT_ANSWERS)
-        self.lock = threading.Lock()  # a gunicorn worker may serve requests in threads
-
-
 def _answered(tag: str) -> Response | None:
-    answers: _Answers = current_app.extensions["kudos.answers"]
-    with answers.lock:
-        kept = answers.kept.get(tag)
+    answers: SharedLRU[str, tuple[bytes, str]] = current_app.extensions[ANSWERS]  # by ETag: a body and its type
+    kept = answers.get(tag)
     if kept is None:
         return None
     body, content_type = kept
@@ -148,9 +139,8 @@ def _keep(tag: str, response: Response) -> None:
     headers = {name.lower() for name in response.headers.keys()}
     if response.status_code != 200 or response.is_streamed or headers - {"content-type", "content-length"}:
         return
-    answers: _Answers = current_app.extensions["kudos.answers"]
-    with answers.lock:
-        answers.kept[tag] = (response.get_data(), response.content_type or "")
+    answers: SharedLRU[str, tuple[bytes, str]] = current_app.extensions[ANSWERS]
+    answers.put(tag, (response.get_data(), response.content_type or ""))
 
 
 def _etag(version: int, modified: int) -> str:
@@ -196,5 +186,5 @@ def _cache_control(response: Response) -> Response:
 
 def init_app(app: Flask, config: Config) -> None:
     app.extensions["kudos.build"] = build(config)
-    app.extensions["kudos.answers"] = _Answers()
+    app.extensions[ANSWERS] = SharedLRU[str, tuple[bytes, str]](KEPT_ANSWERS)
     app.after_request(_cache_control)

@@ -8,14 +8,12 @@ cards look the same from one view to the next. A card is kept under a key that h
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Hashable, Iterable
-from typing import Any
 
-from cachetools import LRUCache
 from flask import Flask, current_app, g, get_template_attribute, request
 from markupsafe import Markup
 
+from kudos.lru import SharedLRU
 from kudos.web.i18n import current_language
 
 FRAGMENTS = "kudos.fragments"
@@ -24,22 +22,19 @@ FRAGMENTS = "kudos.fragments"
 def render_each(template: str, macro: str, calls: Iterable[tuple[Hashable, ...]]) -> Markup:
     """The macro called with each tuple of arguments, which must be hashable and all it shows; joined."""
     render = get_template_attribute(template, macro)
-    cache, lock = current_app.extensions[FRAGMENTS]
+    cache: SharedLRU[Hashable, str] = current_app.extensions[FRAGMENTS]
     shown_as = (template, macro, current_language(), g.get("uselang"), g.get("qqx"), request.script_root)
     parts: list[str] = []
     for args in calls:
         key = (shown_as, args)
-        with lock:
-            html = cache.get(key)
+        html = cache.get(key)
         if html is None:
             html = str(render(*args))
-            with lock:
-                cache[key] = html
+            cache.put(key, html)
         parts.append(html)
     return Markup("\n".join(parts))  # noqa: S704 - rendered by the autoescaping templates
 
 
 def init_app(app: Flask) -> None:
     # A card is a kilobyte or two: a few thousand per worker are a few megabytes.
-    cache: LRUCache[Any, str] = LRUCache(maxsize=4096)
-    app.extensions[FRAGMENTS] = (cache, threading.Lock())
+    app.extensions[FRAGMENTS] = SharedLRU[Hashable, str](4096)

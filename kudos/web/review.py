@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from cachetools import LRUCache
 from flask import (
     Blueprint,
     Flask,
@@ -33,6 +31,7 @@ from kudos import campaigns, ids, lanes, nominations, review
 from kudos.access import Action, may_review
 from kudos.awards import award_name
 from kudos.errors import DomainError, NotFound
+from kudos.lru import SharedLRU
 from kudos.models import Nomination
 from kudos.social.share import ShareLinks, share_links
 from kudos.web import delivery_status
@@ -109,7 +108,8 @@ def _rows_html(rows: list[review.QueueItem], refusals: Mapping[int, str], errors
     """
     config = current_config()
     row = get_template_attribute("_review_row.html", "row")
-    cache, lock, slot = current_app.extensions[ROW_CACHE]
+    cache: SharedLRU[Hashable, list[str]]
+    cache, slot = current_app.extensions[ROW_CACHE]
     hidden = Markup('<input type="hidden" name="csrf_token" value="{}">\n      '
                     '<input type="hidden" name="next" value="{}">').format(generate_csrf(), here)
     shown_as = (current_language(), g.get("uselang"), request.script_root)
@@ -125,19 +125,17 @@ def _rows_html(rows: list[review.QueueItem], refusals: Mapping[int, str], errors
             parts.append(render(n, typed.get(n.id, NOTHING_TYPED), errors.get(n.id), hidden))
             continue
         key = (n, refusals.get(n.id), shown_as)
-        with lock:
-            pieces = cache.get(key)
+        pieces = cache.get(key)
         if pieces is None:
             pieces = render(n, NOTHING_TYPED, None, Markup(slot)).split(slot)  # noqa: S704 - our own token
-            with lock:
-                cache[key] = pieces
+            cache.put(key, pieces)
         parts.append(str(hidden).join(pieces))
     return Markup("".join(parts))  # noqa: S704 - rows rendered by the autoescaping template, and escaped fields
 
 
 def init_app(app: Flask) -> None:
     # A few thousand rows (a few MB) per worker; the slot is random so that no typed text can contain it.
-    app.extensions[ROW_CACHE] = (LRUCache(maxsize=4096), threading.Lock(), f"kudos-slot-{secrets.token_hex(16)}")
+    app.extensions[ROW_CACHE] = (SharedLRU[Hashable, list[str]](4096), f"kudos-slot-{secrets.token_hex(16)}")
 
 
 @bp.get("/review")
