@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from kudos import figures_version, report
@@ -113,10 +113,10 @@ def _statement(social: tuple[str, ...], cap: int) -> Select[*tuple[Any, ...]]:
     waiting = _count(Nomination, pending, Nomination.created_at, cap)
     # The first row in the index's order, rather than min(): a correlated min() is a scan on MariaDB.
     oldest = select(Nomination.created_at).where(*pending).order_by(Nomination.created_at).limit(1).scalar_subquery()
-    # Listed participants not yet thanked, for the follow-up reminders: asked only of campaigns whose end
-    # falls in the window where a reminder can show (`_reminding` says the same of a campaign's end).
+    # Listed participants not yet thanked, for the follow-up reminders: asked only of the campaigns named in
+    # `reminding`, those whose end falls in the window where a reminder can show (`_reminding`).
     unrecognised = select(func.count()).select_from(Participant).where(*report.not_thanked(Campaign.id))
-    reminding = and_(Campaign.ends > bindparam("earliest"), Campaign.ends <= bindparam("latest"))
+    reminding = Campaign.id.in_(bindparam("reminding", expanding=True))
     # Posts awaiting consent are not capped: they are the last 30 days' only (older ones expire).
     return select(Campaign.id, waiting, oldest,
                   _count_deliveries([TALKPAGE], DeliveryStatus.skipped, cap),
@@ -131,7 +131,8 @@ _GENERATION = (select(FiguresVersion.version).where(FiguresVersion.campaign_id =
                .scalar_subquery())
 _MINE = (select(Campaign.id, Campaign.slug, Campaign.name, Campaign.wiki, Campaign.language, Campaign.kind,
                 Campaign.starts, Campaign.ends, Campaign.closed_at, Campaign.created_at,
-                func.coalesce(FiguresVersion.version, 0), func.coalesce(_GENERATION, 0))
+                func.coalesce(FiguresVersion.version, 0).label("version"),
+                func.coalesce(_GENERATION, 0).label("generation"))
          .outerjoin(FiguresVersion, FiguresVersion.campaign_id == Campaign.id)
          .where(Campaign.id.in_(select(CampaignMember.campaign_id).where(
              CampaignMember.username == bindparam("username"), CampaignMember.role == MemberRole.organizer)))
@@ -179,9 +180,10 @@ class Kept:
         self._figures.put(key, figures)
 
 
-def _reminding(ends: datetime | None, earliest: datetime, latest: datetime) -> bool:
-    """Whether a campaign's end falls in the follow-up reminders' window (as `reminding` in the statement)."""
-    return ends is not None and earliest < ends <= latest
+def _reminding(ends: datetime | None, now: datetime) -> bool:
+    """Whether a campaign's end falls in the window where a follow-up reminder can show."""
+    earliest = now - timedelta(days=max(report.REMINDER_DAYS)) - report.REMINDER_LASTS
+    return ends is not None and earliest < ends <= now - timedelta(days=min(report.REMINDER_DAYS))
 
 
 def organized(session: Session, username: str, social_channels: Iterable[str], now: datetime,
@@ -195,26 +197,24 @@ def organized(session: Session, username: str, social_channels: Iterable[str], n
     from the index, where "any channel but the talk page" would read all of a campaign's rows.
     """
     cap = CAP if cap is None else cap
+    kept = kept or Kept()  # without one, every campaign is counted
     social = tuple(sorted(set(social_channels)))
-    latest = now - timedelta(days=min(report.REMINDER_DAYS))
-    earliest = now - timedelta(days=max(report.REMINDER_DAYS)) - report.REMINDER_LASTS
     campaigns = session.execute(_MINE, {"username": username}).all()
-    keys = {row[0]: (row[0], row[9], row[10], row[11], social, cap, _reminding(row[7], earliest, latest))
+    reminding = {row.id for row in campaigns if _reminding(row.ends, now)}
+    keys = {row.id: (row.id, row.created_at, row.version, row.generation, social, cap, row.id in reminding)
             for row in campaigns}
-    figures = {campaign_id: found for campaign_id, key in keys.items()
-               if kept is not None and (found := kept.get(key, now)) is not None}
+    figures = {campaign_id: found for campaign_id, key in keys.items() if (found := kept.get(key, now)) is not None}
     missing = [campaign_id for campaign_id in keys if campaign_id not in figures]
     if missing:
         delivered = {campaign_id: (count, earliest_done) for campaign_id, count, earliest_done in session.execute(
             _DELIVERED_SINCE, {"ids": missing, "since": now - WEEK})}
         for campaign_id, waiting, oldest, skipped, failed, awaiting, unrecognised in session.execute(
-                _statement(social, cap), {"ids": missing, "latest": latest, "earliest": earliest}):
+                _statement(social, cap), {"ids": missing, "reminding": sorted(reminding & set(missing))}):
             week, earliest_done = delivered.get(campaign_id, (0, None))
             until = min(now + KEPT_AT_MOST, earliest_done + WEEK) if earliest_done else now + KEPT_AT_MOST
             figures[campaign_id] = counted = _Figures(waiting, oldest, skipped, failed, awaiting, unrecognised,
                                                       week, until)
-            if kept is not None:
-                kept.put(keys[campaign_id], counted)
+            kept.put(keys[campaign_id], counted)
     statuses = []
     for campaign_id, slug, name, wiki, language, kind, starts, ends, closed_at, *_versions in campaigns:
         f = figures[campaign_id]
