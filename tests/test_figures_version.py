@@ -125,7 +125,8 @@ def test_a_kept_figure_is_counted_again_when_a_barnstar_leaves_the_week(database
         nomination = make_nomination(session, config, walk, recipient="Asha")
         nominations.approve(session, config, nomination, "Olga")
         for delivery in nomination.deliveries:
-            delivery.status, delivery.done_at = DeliveryStatus.done, now - timedelta(days=6)
+            # It leaves the week a minute from now, well within the time figures are kept.
+            delivery.status, delivery.done_at = DeliveryStatus.done, now - timedelta(days=7) + timedelta(minutes=1)
     kept = dashboard.Kept()
 
     def week(at: datetime) -> list[int]:
@@ -134,8 +135,29 @@ def test_a_kept_figure_is_counted_again_when_a_barnstar_leaves_the_week(database
                     if row.slug == "walk"]
 
     assert week(now) == [1]
-    assert week(now + timedelta(hours=23)) == [1]
-    assert week(now + timedelta(days=1, minutes=1)) == [0]
+    assert week(now + timedelta(seconds=59)) == [1]
+    assert week(now + timedelta(minutes=2)) == [0]
+
+
+def test_a_kept_figure_is_counted_again_when_the_campaign_enters_the_follow_up_window(database: Database) -> None:
+    """Participants not yet thanked are counted only while a follow-up reminder can show (7 to 30 days after
+    the end): the day a campaign's end enters that window, its kept figures are not the ones to show."""
+    _config, ids = _setup(database)
+    now = utcnow()
+    with database.transaction() as session:
+        walk = session.get(Campaign, ids["walk"])
+        # The window opens a minute from now, well within the time figures are kept.
+        walk.starts, walk.ends = now - timedelta(days=20), now - timedelta(days=7) + timedelta(minutes=1)
+        participants.add(session, walk, ["Asha"], ParticipantSource.paste, "Olga")
+    kept = dashboard.Kept()
+
+    def due(at: datetime) -> list[int]:
+        with database.session() as session:
+            return [row.unrecognised for row in dashboard.organized(session, "Olga", SOCIAL, at, kept=kept)
+                    if row.slug == "walk"]
+
+    assert due(now) == [0]
+    assert due(now + timedelta(minutes=2)) == [1]
 
 
 def test_a_change_made_by_hand_in_the_database_shows_once_the_figures_are_kept_no_longer(database: Database) -> None:
