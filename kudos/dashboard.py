@@ -114,7 +114,7 @@ def _statement(social: tuple[str, ...], cap: int) -> Select[*tuple[Any, ...]]:
     # The first row in the index's order, rather than min(): a correlated min() is a scan on MariaDB.
     oldest = select(Nomination.created_at).where(*pending).order_by(Nomination.created_at).limit(1).scalar_subquery()
     # Listed participants not yet thanked, for the follow-up reminders: asked only of the campaigns named in
-    # `reminding`, those whose end falls in the window where a reminder can show (`_reminding`).
+    # `reminding`, those for which a reminder shows now (report.reminder_day).
     unrecognised = select(func.count()).select_from(Participant).where(*report.not_thanked(Campaign.id))
     reminding = Campaign.id.in_(bindparam("reminding", expanding=True))
     # Posts awaiting consent are not capped: they are the last 30 days' only (older ones expire).
@@ -180,12 +180,6 @@ class Kept:
         self._figures.put(key, figures)
 
 
-def _reminding(ends: datetime | None, now: datetime) -> bool:
-    """Whether a campaign's end falls in the window where a follow-up reminder can show."""
-    earliest = now - timedelta(days=max(report.REMINDER_DAYS)) - report.REMINDER_LASTS
-    return ends is not None and earliest < ends <= now - timedelta(days=min(report.REMINDER_DAYS))
-
-
 def organized(session: Session, username: str, social_channels: Iterable[str], now: datetime,
               cap: int | None = None, kept: Kept | None = None) -> list[CampaignStatus]:
     """The campaigns `username` organizes, newest first, each with its figures; `reminders` picks the
@@ -200,7 +194,7 @@ def organized(session: Session, username: str, social_channels: Iterable[str], n
     kept = kept or Kept()  # without one, every campaign is counted
     social = tuple(sorted(set(social_channels)))
     campaigns = session.execute(_MINE, {"username": username}).all()
-    reminding = {row.id for row in campaigns if _reminding(row.ends, now)}
+    reminding = {row.id for row in campaigns if report.reminder_day(row.ends, now) is not None}
     keys = {row.id: (row.id, row.created_at, row.version, row.generation, social, cap, row.id in reminding)
             for row in campaigns}
     figures = {campaign_id: found for campaign_id, key in keys.items() if (found := kept.get(key, now)) is not None}
