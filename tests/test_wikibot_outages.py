@@ -159,6 +159,10 @@ def test_chaos_three_replicas_killed_and_a_read_only_wiki_deliver_each_barnstar_
     ended = job.stop()
     assert killed and read_only_from is not None, f"random seed {seed}"
     for process, (code, err) in zip(job.replicas, ended, strict=True):
+        if process.pid not in killed and code == -signal.SIGTERM and err == "":
+            # Restarted a moment before the stop: the signal came while Python itself was starting, before any
+            # line of the job (which would have exited 0 from its first statement on) and so before any claim.
+            continue
         assert code == (-signal.SIGKILL if process.pid in killed else 0), (seed, err[-3000:])
         assert "Exception in thread" not in err and "state=error" not in err, (seed, err[-3000:])
     assert any("kind=readonly" in err for _, err in ended)  # the read-only window paused the lane
